@@ -1,0 +1,11 @@
+using System.CommandLine;
+using RbpPipeline.Cli.Commands;
+using RbpPipeline.Onnx.Runtime;
+
+// Native libraries read their environment once, when they load: set it before anything else runs.
+NativeEnvironment.Prepare();
+
+var root = new RootCommand("rbp — train, export and serve RNA-binding-protein models (RbpPipeline)");
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(InfoCommand.Create());
+return await root.Parse(args).InvokeAsync();
