@@ -1,0 +1,37 @@
+namespace RbpPipeline.Trainer.Data;
+
+/// <summary>Reads a data file line by line while keeping the 1-based number of the line last read, for errors.</summary>
+internal sealed class LineSource : IDisposable
+{
+    private readonly TextReader _reader;
+
+    public LineSource(string path)
+    {
+        File = path;
+        _reader = DataFile.OpenText(path);
+    }
+
+    public string File { get; }
+
+    /// <summary>The number of the line last returned by <see cref="TryRead"/> (0 before the first).</summary>
+    public long LineNumber { get; private set; }
+
+    public bool TryRead(out string line)
+    {
+        var next = _reader.ReadLine();
+        if (next is null)
+        {
+            line = "";
+            return false;
+        }
+        LineNumber++;
+        line = next;
+        return true;
+    }
+
+    public DataFormatException Error(string problem) => new(File, LineNumber, problem);
+
+    public DataFormatException Error(long line, string problem) => new(File, line, problem);
+
+    public void Dispose() => _reader.Dispose();
+}
