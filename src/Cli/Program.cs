@@ -8,4 +8,5 @@ NativeEnvironment.Prepare();
 var root = new RootCommand("rbp — train, export and serve RNA-binding-protein models (RbpPipeline)");
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(SynthCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -33,7 +33,7 @@ public static class DemoCommand
     private static IReadOnlyList<Step> Steps() =>
     [
         new("check ONNX Runtime", CheckOnnxRuntimeAsync),
-        new("generate synthetic data", (_, _) => throw new NotBuiltException("the synthetic data generator (Trainer issue: data readers and embedded default data)")),
+        new("generate synthetic data", GenerateDataAsync),
         new("train from pipeline.yaml", (_, _) => throw new NotBuiltException("the Trainer")),
         new("export and publish", (_, _) => throw new NotBuiltException("the Exporter")),
         new("serve and query over gRPC", (_, _) => throw new NotBuiltException("the InferenceServer")),
@@ -63,6 +63,13 @@ public static class DemoCommand
             }
         }
         return CliExitCodes.Success;
+    }
+
+    private static Task<string> GenerateDataAsync(DirectoryInfo workDir, CancellationToken ct)
+    {
+        var folder = Path.Combine(workDir.FullName, "data");
+        var files = SynthCommand.Write(folder, seed: 1, scale: 1);
+        return Task.FromResult($"{files.Count} files in {folder} (planted truth in truth.json)");
     }
 
     /// <summary>Builds a one-node model with our ONNX writer and runs it, proving the runtime and writer agree.</summary>
