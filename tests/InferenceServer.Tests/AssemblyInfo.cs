@@ -1,0 +1,3 @@
+using RbpPipeline.InferenceServer.Tests.Support;
+
+[assembly: AssemblyFixture(typeof(SharedServer))]
