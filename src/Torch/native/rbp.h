@@ -44,9 +44,9 @@ inline at::TensorOptions options(int dtype, int device_type, int device_index) {
 
 // Every export runs its body in GUARD: a libtorch error becomes the thread-local message plus the failure value,
 // never an exception unwinding into the CLR (which would abort the process).
-#define GUARD(fail, body)                                             \
+#define GUARD(fail, ...)                                              \
   try {                                                               \
-    body                                                              \
+    __VA_ARGS__                                                       \
   } catch (const c10::Error& e) {                                     \
     rbp::set_error(e.what_without_backtrace());                       \
     return fail;                                                      \
