@@ -17,15 +17,17 @@ def main() -> int:
     passed = failed = skipped = 0
     files = sorted(results_dir.rglob("*.trx")) if results_dir.exists() else []
     for trx in files:
-        counters = ET.parse(trx).getroot().find(f"{NS}ResultSummary/{NS}Counters")
-        if counters is None:
-            print(f"count_trx: {trx} has no ResultSummary/Counters", file=sys.stderr)
-            failed += 1
-            continue
-        passed += int(counters.get("passed", 0))
-        failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) \
-            + int(counters.get("aborted", 0))
-        skipped += int(counters.get("notExecuted", 0))
+        # Each test's own outcome is the truth: VSTest's Counters leave skipped tests out of notExecuted.
+        outcomes = [r.get("outcome", "") for r in ET.parse(trx).getroot().iter(f"{NS}UnitTestResult")]
+        if not outcomes:
+            print(f"count_trx: {trx} holds no test results", file=sys.stderr)
+        for outcome in outcomes:
+            if outcome == "Passed":
+                passed += 1
+            elif outcome == "NotExecuted":
+                skipped += 1
+            else:  # Failed, Error, Timeout, Aborted, Inconclusive...: anything else is not a pass
+                failed += 1
     if dotnet_status != 0 and failed == 0:
         print(f"count_trx: dotnet test exited {dotnet_status} without a failed test result "
               "(a test host crashed or a project failed to run): counted as 1 failure", file=sys.stderr)
