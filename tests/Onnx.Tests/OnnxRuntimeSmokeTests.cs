@@ -146,6 +146,25 @@ public sealed class OnnxRuntimeSmokeTests
     }
 
     [Fact]
+    public void The_real_cuda_plugin_without_cuda_libraries_falls_back_to_cpu_naming_the_missing_library()
+    {
+        var library = ExecutionProviderSelector.DefaultCudaLibraryCandidates().FirstOrDefault(File.Exists);
+        if (library is null)
+            Assert.Skip("the CUDA provider plugin is not installed (./setup.sh --cuda installs it)");
+        if (File.Exists("/dev/nvidia0"))
+            Assert.Skip("this machine has a GPU: the fallback path is not reachable here");
+        var logger = new ListLogger();
+        using var options = new SessionOptions();
+        var choice = new ExecutionProviderSelector(logger, [library]).Configure(options, ExecutionProviderRequest.Cuda);
+
+        Assert.False(choice.IsCuda);
+        Assert.Contains(".so", choice.Reason); // the loader names the CUDA library it could not open
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("CUDA was requested"));
+        using var session = new InferenceSession(TinyModel().ToByteArray(), options);
+        Assert.Single(session.InputMetadata);
+    }
+
+    [Fact]
     public void On_a_gpu_machine_cuda_is_chosen()
     {
         var library = ExecutionProviderSelector.DefaultCudaLibraryCandidates().FirstOrDefault(File.Exists);
