@@ -1,0 +1,159 @@
+# Independent PyTorch definitions of three RbpPipeline architectures, written from their documented structure
+# (docs/networks.md), used as the oracle for the C# graph interpreter. State names must match the C# IR exactly:
+# load_state_dict(strict=True) fails otherwise.
+# argv: <case.safetensors>... ; each file holds "state.<name>" and "input.<name>" tensors and metadata
+# {"architecture", "hp" (JSON), "train" ("0"/"1"), "output"}; the result goes to the path in "output".
+import json, struct, sys
+import numpy as np
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+DT = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
+CODE = {np.dtype(v): k for k, v in DT.items()}
+
+
+def read(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    meta = header.pop("__metadata__", {})
+    out = {}
+    for name, h in header.items():
+        a, b = h["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype=DT[h["dtype"]]).reshape(h["shape"]).copy())
+    return out, meta
+
+
+def write(path, tensors):
+    header, blobs, off = {}, [], 0
+    for name, t in tensors.items():
+        arr = t.detach().contiguous().numpy()
+        raw = arr.tobytes()
+        header[name] = {"dtype": CODE[arr.dtype], "shape": list(arr.shape), "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+class ResidualBind(nn.Module):
+    """conv 'same' -> BN -> ReLU -> drop; residual module (BN before ReLU, sum before the last ReLU); drop;
+    AvgPool; flatten; dense -> BN -> ReLU -> drop; output."""
+
+    def __init__(self, state, hp):
+        super().__init__()
+        filters, channels, kernel = state["conv1.weight"].shape
+        self.conv1 = nn.Conv1d(channels, filters, kernel, padding="same")
+        self.bn1 = nn.BatchNorm1d(filters)
+        self.res = nn.Module()
+        self.dilations = hp.get("res_dilations", [1, 2, 4])
+        for i, d in enumerate(self.dilations):
+            k = state[f"res.conv{i + 1}.weight"].shape[2]
+            setattr(self.res, f"conv{i + 1}", nn.Conv1d(filters, filters, k, padding="same", dilation=d))
+            setattr(self.res, f"bn{i + 1}", nn.BatchNorm1d(filters))
+        self.pool = hp.get("pool", 10)
+        hidden, flat = state["dense.weight"].shape
+        self.dense = nn.Linear(flat, hidden)
+        self.bn_dense = nn.BatchNorm1d(hidden)
+        self.output = nn.Linear(hidden, state["output.weight"].shape[0])
+        self.p = [hp.get("conv_dropout", 0.1), hp.get("res_dropout", 0.2), hp.get("dense_dropout", 0.5)]
+
+    def forward(self, *xs):
+        x = torch.cat(xs, 1)
+        h = F.dropout(torch.relu(self.bn1(self.conv1(x))), self.p[0], self.training)
+        r = h
+        n = len(self.dilations)
+        for i in range(n):
+            r = getattr(self.res, f"bn{i + 1}")(getattr(self.res, f"conv{i + 1}")(r))
+            if i < n - 1:
+                r = torch.relu(r)
+        h = F.dropout(torch.relu(r + h), self.p[1], self.training)
+        h = F.avg_pool1d(h, self.pool).flatten(1)
+        h = F.dropout(torch.relu(self.bn_dense(self.dense(h))), self.p[2], self.training)
+        return self.output(h)
+
+
+def final_states(output, hidden):
+    # forward direction after the last step, backward direction after its last step (position 0)
+    return torch.cat([output[:, -1, :hidden], output[:, 0, hidden:]], 1)
+
+
+class DeepRiPeGru(nn.Module):
+    """sequence and region modules (conv valid, ReLU, max-pool, dropout) joined along the length axis,
+    bidirectional GRU (final states), dense ReLU, output."""
+
+    def __init__(self, state, hp):
+        super().__init__()
+        f, c, k = state["seq_conv.weight"].shape
+        self.seq_conv = nn.Conv1d(c, f, k)
+        rf, rc, rk = state["region_conv.weight"].shape
+        self.region_conv = nn.Conv1d(rc, rf, rk)
+        self.hidden = state["mt_gru.weight_hh_l0"].shape[1]
+        self.mt_gru = nn.GRU(f, self.hidden, batch_first=True, bidirectional=True)
+        d, flat = state["dense.weight"].shape
+        self.dense = nn.Linear(flat, d)
+        self.output = nn.Linear(d, state["output.weight"].shape[0])
+        self.pools = [hp.get("pool", 4), hp.get("region_pool", 4)]
+        self.p = [hp.get("conv_dropout", 0.25), hp.get("mt_dropout", 0.25), hp.get("dense_dropout", 0.25)]
+
+    def forward(self, seq, region):
+        s = F.dropout(F.max_pool1d(torch.relu(self.seq_conv(seq)), self.pools[0]), self.p[0], self.training)
+        r = F.dropout(F.max_pool1d(torch.relu(self.region_conv(region)), self.pools[1]), self.p[0], self.training)
+        j = torch.cat([s, r], 2).transpose(1, 2)
+        o, _ = self.mt_gru(j)
+        h = F.dropout(final_states(o, self.hidden), self.p[1], self.training)
+        h = F.dropout(torch.relu(self.dense(h)), self.p[2], self.training)
+        return self.output(h)
+
+
+class IDeepS(nn.Module):
+    """sequence and structure branches (conv valid, ReLU, max-pool, dropout) joined on channels, BiLSTM final
+    states, dropout, dense ReLU, dropout, output."""
+
+    def __init__(self, state, hp):
+        super().__init__()
+        f, c, k = state["seq_conv.weight"].shape
+        self.seq_conv = nn.Conv1d(c, f, k)
+        sf, sc, sk = state["struct_conv.weight"].shape
+        self.struct_conv = nn.Conv1d(sc, sf, sk)
+        self.hidden = state["lstm.weight_hh_l0"].shape[1]
+        self.lstm = nn.LSTM(f + sf, self.hidden, batch_first=True, bidirectional=True)
+        d, flat = state["dense.weight"].shape
+        self.dense = nn.Linear(flat, d)
+        self.output = nn.Linear(d, state["output.weight"].shape[0])
+        self.pool = hp.get("pool", 3)
+        self.p = [hp.get("conv_dropout", 0.25), hp.get("lstm_dropout", 0.1), hp.get("dense_dropout", 0.5)]
+
+    def forward(self, seq, *others):
+        s = F.dropout(F.max_pool1d(torch.relu(self.seq_conv(seq)), self.pool), self.p[0], self.training)
+        t = F.dropout(F.max_pool1d(torch.relu(self.struct_conv(torch.cat(others, 1))), self.pool), self.p[0], self.training)
+        o, _ = self.lstm(torch.cat([s, t], 1).transpose(1, 2))
+        h = F.dropout(final_states(o, self.hidden), self.p[1], self.training)
+        h = F.dropout(torch.relu(self.dense(h)), self.p[2], self.training)
+        return self.output(h)
+
+
+MODELS = {"residualbind": ResidualBind, "deepripe": DeepRiPeGru, "ideeps": IDeepS}
+
+torch.set_num_threads(1)
+for path in sys.argv[1:]:
+    tensors, meta = read(path)
+    hp = json.loads(meta["hp"])
+    state = {k[len("state."):]: v for k, v in tensors.items() if k.startswith("state.")}
+    inputs = [tensors[f"input.{name}"] for name in json.loads(meta["inputs"])]
+    model = MODELS[meta["architecture"]](state, hp)
+    model.load_state_dict(state, strict=True)
+    model.train(meta["train"] == "1")
+    with torch.no_grad():
+        out = model(*inputs)
+    result = {"output": out}
+    if meta["train"] == "1":  # running statistics after one training-mode pass
+        result.update({f"state.{k}": v for k, v in model.state_dict().items() if "running" in k})
+    write(meta["output"], result)
