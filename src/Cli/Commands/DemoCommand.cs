@@ -34,7 +34,7 @@ public static class DemoCommand
     [
         new("check ONNX Runtime", CheckOnnxRuntimeAsync),
         new("generate synthetic data", GenerateDataAsync),
-        new("train from pipeline.yaml", (_, _) => throw new NotBuiltException("the Trainer")),
+        new("train from pipeline.yaml", TrainAsync),
         new("export and publish", (_, _) => throw new NotBuiltException("the Exporter")),
         new("serve and query over gRPC", (_, _) => throw new NotBuiltException("the InferenceServer")),
     ];
@@ -63,6 +63,36 @@ public static class DemoCommand
             }
         }
         return CliExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Runs the prepare, train and evaluate stages of the repository's default pipeline.yaml on the data the previous
+    /// step wrote (work-dir/data); run folders go to work-dir/runs. Unchanged stages are skipped on a second demo.
+    /// </summary>
+    private static async Task<string> TrainAsync(DirectoryInfo workDir, CancellationToken ct)
+    {
+        var pipeline = new[] { Environment.CurrentDirectory, AppContext.BaseDirectory }
+            .SelectMany(start => Ancestors(new DirectoryInfo(start)))
+            .Select(dir => Path.Combine(dir.FullName, "pipeline.yaml"))
+            .FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException("the default pipeline.yaml was found neither in the working directory nor above the rbp binary");
+        Console.WriteLine();
+        var config = Trainer.Pipeline.PipelineLoader.Load(pipeline, Trainer.Pipeline.ArchitectureCatalog.Default);
+        var runs = Path.Combine(workDir.FullName, "runs");
+        var runner = new Trainer.Pipeline.PipelineRunner(Trainer.Pipeline.ArchitectureCatalog.Default, TrainCommand.Handlers(), Console.Out);
+        var outcomes = await runner.RunAsync(config, new Trainer.Pipeline.PipelineRunOptions
+        {
+            OutputRoot = runs,
+            DataRoot = Path.Combine(workDir.FullName, "data"),
+            Stages = ["prepare", "train", "evaluate"],
+            Interactive = !Console.IsOutputRedirected,
+        }, ct);
+        return $"{outcomes.Select(o => o.Model).Distinct().Count()} models from {pipeline}, checkpoints under {runs}";
+
+        static IEnumerable<DirectoryInfo> Ancestors(DirectoryInfo? dir)
+        {
+            for (; dir is not null; dir = dir.Parent) yield return dir;
+        }
     }
 
     private static Task<string> GenerateDataAsync(DirectoryInfo workDir, CancellationToken ct)

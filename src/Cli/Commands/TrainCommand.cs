@@ -1,0 +1,105 @@
+using System.CommandLine;
+using RbpPipeline.Trainer.Checkpoints;
+using RbpPipeline.Trainer.Pipeline;
+
+namespace RbpPipeline.Cli.Commands;
+
+/// <summary>
+/// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--out runs] [--data DIR] [--force]`: runs the
+/// stages the pipeline file declares (prepare, train, evaluate, export, publish) for every model in it, skipping
+/// stages whose inputs and configuration are unchanged.
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("pipeline") { Description = "The pipeline file (see docs/pipeline-yaml.md)" };
+        var stage = new Option<string[]>("--stage")
+        {
+            Description = "Run only this stage (repeatable); its inputs must already exist", AllowMultipleArgumentsPerToken = true,
+        };
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Run only this model (repeatable): an entry's name (all of its fan-out models) or one fan-out model", AllowMultipleArgumentsPerToken = true,
+        };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the file's threads, else one per core)" };
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Folder for run folders (<out>/<model>/: checkpoint, training state, evaluation)",
+            DefaultValueFactory = _ => new DirectoryInfo("runs"),
+        };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Data root that the file's data paths are relative to (overrides its data_root)" };
+        var force = new Option<bool>("--force") { Description = "Run stages even when their inputs and configuration are unchanged" };
+        var command = new Command("train", "Run the stages of a pipeline file: prepare, train, evaluate, export, publish")
+        {
+            file, stage, only, threads, output, data, force,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new PipelineRunOptions
+            {
+                OutputRoot = parse.GetValue(output)!.FullName,
+                DataRoot = parse.GetValue(data)?.FullName,
+                Stages = parse.GetValue(stage),
+                Only = parse.GetValue(only),
+                Threads = parse.GetValue(threads),
+                Force = parse.GetValue(force),
+                Interactive = !Console.IsOutputRedirected,
+            };
+            if (options.Threads is < 0)
+            {
+                Console.Error.WriteLine("rbp train: --threads must be at least 0 (0 = one per core)");
+                return CliExitCodes.Usage;
+            }
+            return await RunAsync(parse.GetValue(file)!.FullName, options, Console.Out, Console.Error, ct);
+        });
+        return command;
+    }
+
+    /// <summary>Loads and runs a pipeline; errors are reported on <paramref name="error"/> and mapped to exit codes.</summary>
+    public static async Task<int> RunAsync(string path, PipelineRunOptions options, TextWriter log, TextWriter error, CancellationToken ct)
+    {
+        try
+        {
+            var config = PipelineLoader.Load(path, ArchitectureCatalog.Default);
+            var runner = new PipelineRunner(ArchitectureCatalog.Default, Handlers(), log);
+            var outcomes = await runner.RunAsync(config, options, ct);
+            var ran = outcomes.Count(o => o.Status == StageStatus.Ran);
+            log.WriteLine($"rbp train: {outcomes.Select(o => o.Model).Distinct().Count()} model(s), {ran} stage(s) run, {outcomes.Count - ran} skipped");
+            return CliExitCodes.Success;
+        }
+        catch (PipelineConfigException e)
+        {
+            error.WriteLine($"rbp train: {e.Message}");
+            return CliExitCodes.Usage;
+        }
+        catch (StageUnavailableException e)
+        {
+            error.WriteLine($"rbp train: {e.Message}. The stages before it ran for real; nothing after it was attempted.");
+            return CliExitCodes.NotBuilt;
+        }
+        catch (Exception e) when (e is StagePrerequisiteException or CheckpointException or ArgumentException or InvalidOperationException
+                                       or IOException or Trainer.Data.DataFormatException or RbpPipeline.Contracts.SequenceEncoding.SequenceEncodingException)
+        {
+            error.WriteLine($"rbp train: {e.Message}");
+            return CliExitCodes.Failure;
+        }
+    }
+
+    /// <summary>The Trainer's stages plus export and publish, which need the Exporter.</summary>
+    public static IReadOnlyList<IStageHandler> Handlers() =>
+        PipelineRunner.WithTrainerStages(new ExporterNotBuilt("export"), new ExporterNotBuilt("publish"));
+
+    /// <summary>Stands in for the Exporter's stages until it exists: fails with a clear message, never a fake result.</summary>
+    private sealed class ExporterNotBuilt(string stage) : IStageHandler
+    {
+        public string Name => stage;
+
+        public string Fingerprint(StageContext context) => context.OpenCheckpoint().Manifest.Files[Checkpoint.WeightsFile].Sha256;
+
+        public bool OutputsExist(StageContext context) => false;
+
+        public Task<string> RunAsync(StageContext context, CancellationToken cancellationToken) =>
+            throw new StageUnavailableException(stage, "the Exporter");
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.RegularExpressions;
+using RbpPipeline.Contracts.Manifests;
+
+namespace RbpPipeline.Trainer.Pipeline;
+
+/// <summary>A data set with its paths resolved (and, for a fan-out entry, one name substituted).</summary>
+public sealed record ResolvedDataset
+{
+    public required DatasetConfig Config { get; init; }
+
+    /// <summary>The fan-out name (e.g. an RBP or experiment folder), null for a plain data set.</summary>
+    public string? FanOutName { get; init; }
+
+    public string? Train { get; init; }
+    public string? Validation { get; init; }
+    public string? Test { get; init; }
+    public string? SingleFile { get; init; }
+
+    public required IReadOnlyList<ResolvedTrack> Tracks { get; init; }
+
+    public required IReadOnlyList<string> TaskNames { get; init; }
+
+    /// <summary>The folder every path is relative to.</summary>
+    public required string DataRoot { get; init; }
+
+    public IEnumerable<string> Files =>
+        new[] { Train, Validation, Test, SingleFile }.Concat(Tracks.SelectMany(t => new[] { t.Train, t.Validation, t.Test, t.SingleFile })).OfType<string>();
+}
+
+public sealed record ResolvedTrack(TrackConfig Config, string? Train, string? Validation, string? Test, string? SingleFile);
+
+/// <summary>One model to build: a model entry bound to one (resolved) data set.</summary>
+public sealed record ModelPlan(string Name, ModelConfig Model, ResolvedDataset Dataset, ulong Seed);
+
+/// <summary>
+/// Expands the models of a pipeline into plans: paths resolved against the data root, and fan-out entries (a data set
+/// with <c>each</c>) turned into one model per name, called <c>&lt;model&gt;-&lt;name&gt;</c>.
+/// </summary>
+public static partial class PipelinePlanner
+{
+    [GeneratedRegex("[^A-Za-z0-9._-]+")]
+    private static partial Regex Unsafe();
+
+    /// <summary>
+    /// The data root: <paramref name="overrideRoot"/> (the CLI's --data, relative to the working directory) when given,
+    /// else the file's <c>data_root</c> relative to the pipeline file's folder, else that folder.
+    /// </summary>
+    public static string DataRoot(PipelineConfig config, string? overrideRoot) =>
+        overrideRoot is not null ? Path.GetFullPath(overrideRoot)
+        : config.DataRoot is not null ? Path.GetFullPath(Path.Combine(config.BaseDirectory, config.DataRoot))
+        : config.BaseDirectory;
+
+    public static IReadOnlyList<ModelPlan> Plan(PipelineConfig config, string? dataRootOverride = null)
+    {
+        var root = DataRoot(config, dataRootOverride);
+        var plans = new List<ModelPlan>();
+        foreach (var model in config.Models)
+        {
+            var dataset = config.Datasets[model.Dataset];
+            var seed = model.Seed ?? config.Seed;
+            if (!dataset.FansOut)
+            {
+                plans.Add(new ModelPlan(model.Name, model, Resolve(dataset, null, root), seed));
+                continue;
+            }
+            var names = dataset.Each ?? Glob(dataset, root);
+            if (names.Count == 0)
+                throw new PipelineConfigException(config.File, 0, 0, $"datasets.{dataset.Name}.each",
+                    $"the fan-out pattern '{dataset.EachGlob}' matches nothing for {dataset.Train ?? dataset.SingleFile} under {root}");
+            foreach (var name in names)
+            {
+                var safe = Unsafe().Replace(name, "-").Trim('-');
+                plans.Add(new ModelPlan($"{model.Name}-{safe}", model, Resolve(dataset, name, root), seed));
+            }
+        }
+        var clash = plans.GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+            throw new PipelineConfigException(config.File, 0, 0, "models", $"two models would both be called '{clash.Key}' (fan-out names are <model>-<name>); rename one");
+        return plans;
+    }
+
+    private static ResolvedDataset Resolve(DatasetConfig d, string? name, string root)
+    {
+        string? P(string? path) => path is null ? null : Path.GetFullPath(Path.Combine(root, name is null ? path : path.Replace(PipelineLoader.FanOutPlaceholder, name, StringComparison.Ordinal)));
+        IReadOnlyList<string> tasks = d.Columns is { } c ? d.Tasks ?? c.Labels : d.Tasks ?? [name ?? d.Name];
+        return new ResolvedDataset
+        {
+            Config = d,
+            FanOutName = name,
+            Train = P(d.Train),
+            Validation = P(d.Validation),
+            Test = P(d.Test),
+            SingleFile = P(d.SingleFile),
+            Tracks = [.. d.Tracks.Select(t => new ResolvedTrack(t, P(t.Train), P(t.Validation), P(t.Test), P(t.SingleFile)))],
+            TaskNames = d.TaskType == TaskType.Multiclass && tasks.Count != 1 ? [d.Name] : tasks,
+            DataRoot = root,
+        };
+    }
+
+    // The names that make the first path exist when substituted for {rbp}, with {rbp} matched against a glob (* and ?).
+    private static IReadOnlyList<string> Glob(DatasetConfig d, string root)
+    {
+        var pattern = (d.Train ?? d.SingleFile)!.Replace('\\', '/');
+        var segments = pattern.Split('/');
+        var at = Array.FindIndex(segments, s => s.Contains(PipelineLoader.FanOutPlaceholder, StringComparison.Ordinal));
+        var folder = Path.Combine([root, .. segments[..at]]);
+        if (!Directory.Exists(folder)) return [];
+        var segment = segments[at];
+        var placeholder = segment.IndexOf(PipelineLoader.FanOutPlaceholder, StringComparison.Ordinal);
+        var globRegex = "^" + Regex.Escape(segment[..placeholder]) + "(" + Regex.Escape(d.EachGlob!).Replace(@"\*", ".*").Replace(@"\?", ".") + ")"
+                        + Regex.Escape(segment[(placeholder + PipelineLoader.FanOutPlaceholder.Length)..]) + "$";
+        var regex = new Regex(globRegex, RegexOptions.CultureInvariant);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(folder))
+        {
+            var m = regex.Match(Path.GetFileName(entry));
+            if (!m.Success || m.Groups[1].Value.Length == 0) continue;
+            var candidate = Path.Combine(root, pattern.Replace(PipelineLoader.FanOutPlaceholder, m.Groups[1].Value, StringComparison.Ordinal));
+            if (File.Exists(candidate)) names.Add(m.Groups[1].Value);
+        }
+        return [.. names];
+    }
+}

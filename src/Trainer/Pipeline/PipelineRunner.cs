@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json;
+using RbpPipeline.Contracts.Storage;
+using RbpPipeline.Trainer.Networks;
+
+namespace RbpPipeline.Trainer.Pipeline;
+
+/// <summary>How to run a pipeline (the CLI's options).</summary>
+public sealed record PipelineRunOptions
+{
+    /// <summary>Run folders go to <c>&lt;OutputRoot&gt;/&lt;model&gt;/</c>.</summary>
+    public string OutputRoot { get; init; } = "runs";
+
+    /// <summary>Overrides the file's data_root (see <see cref="PipelinePlanner.DataRoot"/>).</summary>
+    public string? DataRoot { get; init; }
+
+    /// <summary>Only these stages (in the file's order); null = every stage the file declares.</summary>
+    public IReadOnlyList<string>? Stages { get; init; }
+
+    /// <summary>Only these models: a model entry's name (all its fan-out models) or one fan-out model's name.</summary>
+    public IReadOnlyList<string>? Only { get; init; }
+
+    /// <summary>Overrides the file's threads; 0 = one per core.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Run stages even when their inputs and configuration are unchanged.</summary>
+    public bool Force { get; init; }
+
+    public bool Interactive { get; init; }
+}
+
+public enum StageStatus { Ran, Skipped }
+
+public sealed record StageOutcome(string Model, string Stage, StageStatus Status, string Summary, TimeSpan Elapsed);
+
+/// <summary>What a stage recorded when it finished (<c>&lt;run&gt;/stages/&lt;stage&gt;.json</c>).</summary>
+public sealed record StageRecord(string Stage, string Hash, DateTimeOffset FinishedUtc, string Summary);
+
+/// <summary>
+/// Runs the declared stages for every planned model, model by model in file order. Before a stage runs, its content
+/// hash is computed from the stage name, the model's configuration hash, the SHA-256 of every data file and the
+/// stage's own fingerprint (e.g. the checkpoint evaluate reads); when it equals the hash recorded by the last
+/// successful run and the outputs are still there, the stage is skipped with a message.
+/// </summary>
+public sealed class PipelineRunner
+{
+    private readonly ArchitectureCatalog _architectures;
+    private readonly IReadOnlyDictionary<string, IStageHandler> _handlers;
+    private readonly TextWriter _log;
+
+    public PipelineRunner(ArchitectureCatalog architectures, IEnumerable<IStageHandler> handlers, TextWriter log)
+    {
+        _architectures = architectures;
+        _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
+        _log = log;
+    }
+
+    /// <summary>The Trainer's stages plus <paramref name="extra"/> (export, publish), later ones replacing earlier ones by name.</summary>
+    public static IReadOnlyList<IStageHandler> WithTrainerStages(params IStageHandler[] extra) =>
+        [.. TrainerStages.All.Where(h => extra.All(e => e.Name != h.Name)), .. extra];
+
+    public async Task<IReadOnlyList<StageOutcome>> RunAsync(PipelineConfig config, PipelineRunOptions options, CancellationToken cancellationToken = default)
+    {
+        var stages = SelectStages(config, options.Stages);
+        var plans = SelectModels(config, PipelinePlanner.Plan(config, options.DataRoot), options.Only);
+        var missing = stages.FirstOrDefault(s => !_handlers.ContainsKey(s));
+        if (missing is not null) throw new InvalidOperationException($"no handler is registered for stage '{missing}'");
+        var threads = options.Threads ?? config.Threads;
+        var hashes = new FileHashes();
+        var outcomes = new List<StageOutcome>();
+        var repository = config.Repository is null ? null : Path.GetFullPath(Path.Combine(config.BaseDirectory, config.Repository));
+        foreach (var plan in plans)
+        {
+            var context = new StageContext
+            {
+                Config = config,
+                Plan = plan,
+                RunFolder = Path.GetFullPath(Path.Combine(options.OutputRoot, plan.Name)),
+                Architectures = _architectures,
+                Hashes = hashes,
+                Log = _log,
+                Threads = threads,
+                Interactive = options.Interactive,
+                Repository = repository,
+            };
+            foreach (var stage in stages)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                outcomes.Add(await RunStageAsync(_handlers[stage], context, options.Force, cancellationToken));
+            }
+        }
+        return outcomes;
+    }
+
+    private async Task<StageOutcome> RunStageAsync(IStageHandler handler, StageContext context, bool force, CancellationToken ct)
+    {
+        var label = $"[{context.Plan.Name}] {handler.Name}";
+        var hash = StageHash(handler, context);
+        var recordPath = Path.Combine(context.RunFolder, "stages", handler.Name + ".json");
+        var previous = ReadRecord(recordPath);
+        if (!force && previous is not null && previous.Hash == hash && handler.OutputsExist(context))
+        {
+            _log.WriteLine($"{label}: skipped — inputs and configuration unchanged since {previous.FinishedUtc:yyyy-MM-dd HH:mm:ss} UTC ({previous.Summary})");
+            return new StageOutcome(context.Plan.Name, handler.Name, StageStatus.Skipped, previous.Summary, TimeSpan.Zero);
+        }
+        _log.WriteLine($"{label}: running{(previous is null ? "" : force ? " (forced)" : " (inputs or configuration changed)")}");
+        var clock = Stopwatch.StartNew();
+        var summary = await handler.RunAsync(context, ct);
+        clock.Stop();
+        Directory.CreateDirectory(Path.GetDirectoryName(recordPath)!);
+        AtomicFile.WriteAllText(recordPath, JsonSerializer.Serialize(new StageRecord(handler.Name, hash, DateTimeOffset.UtcNow, summary), TrainerStages.Json) + "\n");
+        _log.WriteLine($"{label}: done in {clock.Elapsed.TotalSeconds:F1} s — {summary}");
+        return new StageOutcome(context.Plan.Name, handler.Name, StageStatus.Ran, summary, clock.Elapsed);
+    }
+
+    /// <summary>The content hash that decides whether a stage must run again.</summary>
+    public static string StageHash(IStageHandler handler, StageContext context)
+    {
+        var content = new
+        {
+            stage = handler.Name,
+            config = context.ConfigHash,
+            data = context.DataSha256.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(),
+            upstream = handler.Fingerprint(context),
+        };
+        return ModelData.Hash(JsonSerializer.SerializeToUtf8Bytes(content));
+    }
+
+    private static StageRecord? ReadRecord(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(path), TrainerStages.Json); }
+        catch (JsonException) { return null; } // an unreadable record only means the stage runs again
+    }
+
+    private static IReadOnlyList<string> SelectStages(PipelineConfig config, IReadOnlyList<string>? wanted)
+    {
+        if (wanted is null || wanted.Count == 0) return config.Stages;
+        foreach (var stage in wanted)
+            if (!config.Stages.Contains(stage))
+                throw new ArgumentException(
+                    $"stage '{stage}' is not declared in {config.File}{DidYouMean.Suggest(stage, config.Stages)} (declared: {string.Join(", ", config.Stages)})");
+        return [.. config.Stages.Where(wanted.Contains)];
+    }
+
+    private static IReadOnlyList<ModelPlan> SelectModels(PipelineConfig config, IReadOnlyList<ModelPlan> plans, IReadOnlyList<string>? only)
+    {
+        if (only is null || only.Count == 0) return plans;
+        var known = plans.Select(p => p.Name).Concat(config.Models.Select(m => m.Name)).Distinct().ToList();
+        foreach (var name in only)
+            if (!known.Contains(name))
+                throw new ArgumentException($"no model '{name}' in {config.File}{DidYouMean.Suggest(name, known)} (models: {string.Join(", ", known)})");
+        return [.. plans.Where(p => only.Contains(p.Name) || only.Contains(p.Model.Name))];
+    }
+}
