@@ -10,4 +10,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -34,8 +34,8 @@ public static class DemoCommand
     [
         new("check ONNX Runtime", CheckOnnxRuntimeAsync),
         new("generate synthetic data", GenerateDataAsync),
-        new("train from pipeline.yaml", TrainAsync),
-        new("export and publish", (_, _) => throw new NotBuiltException("the Exporter")),
+        new("train from pipeline.yaml", (dir, ct) => RunStagesAsync(dir, ["prepare", "train", "evaluate"], ct)),
+        new("export and publish (parity-checked ONNX)", (dir, ct) => RunStagesAsync(dir, ["export", "publish"], ct)),
         new("serve and query over gRPC", (_, _) => throw new NotBuiltException("the InferenceServer")),
     ];
 
@@ -66,16 +66,12 @@ public static class DemoCommand
     }
 
     /// <summary>
-    /// Runs the prepare, train and evaluate stages of the repository's default pipeline.yaml on the data the previous
-    /// step wrote (work-dir/data); run folders go to work-dir/runs. Unchanged stages are skipped on a second demo.
+    /// Runs stages of the repository's default pipeline.yaml on the data the data step wrote (work-dir/data); run
+    /// folders go to work-dir/runs and published models to work-dir/models. Unchanged stages are skipped on a second demo.
     /// </summary>
-    private static async Task<string> TrainAsync(DirectoryInfo workDir, CancellationToken ct)
+    private static async Task<string> RunStagesAsync(DirectoryInfo workDir, IReadOnlyList<string> stages, CancellationToken ct)
     {
-        var pipeline = new[] { Environment.CurrentDirectory, AppContext.BaseDirectory }
-            .SelectMany(start => Ancestors(new DirectoryInfo(start)))
-            .Select(dir => Path.Combine(dir.FullName, "pipeline.yaml"))
-            .FirstOrDefault(File.Exists)
-            ?? throw new FileNotFoundException("the default pipeline.yaml was found neither in the working directory nor above the rbp binary");
+        var pipeline = DefaultPipelinePath();
         Console.WriteLine();
         var config = Trainer.Pipeline.PipelineLoader.Load(pipeline, Trainer.Pipeline.ArchitectureCatalog.Default);
         var runs = Path.Combine(workDir.FullName, "runs");
@@ -84,10 +80,22 @@ public static class DemoCommand
         {
             OutputRoot = runs,
             DataRoot = Path.Combine(workDir.FullName, "data"),
-            Stages = ["prepare", "train", "evaluate"],
+            Repository = RepositoryPath(workDir),
+            Stages = stages,
             Interactive = !Console.IsOutputRedirected,
         }, ct);
-        return $"{outcomes.Select(o => o.Model).Distinct().Count()} models from {pipeline}, checkpoints under {runs}";
+        return $"{string.Join("+", stages)} for {outcomes.Select(o => o.Model).Distinct().Count()} models from {pipeline}";
+    }
+
+    private static string RepositoryPath(DirectoryInfo workDir) => Path.Combine(workDir.FullName, "models");
+
+    private static string DefaultPipelinePath()
+    {
+        return new[] { Environment.CurrentDirectory, AppContext.BaseDirectory }
+            .SelectMany(start => Ancestors(new DirectoryInfo(start)))
+            .Select(dir => Path.Combine(dir.FullName, "pipeline.yaml"))
+            .FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException("the default pipeline.yaml was found neither in the working directory nor above the rbp binary");
 
         static IEnumerable<DirectoryInfo> Ancestors(DirectoryInfo? dir)
         {

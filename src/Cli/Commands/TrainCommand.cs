@@ -86,20 +86,7 @@ public static class TrainCommand
         }
     }
 
-    /// <summary>The Trainer's stages plus export and publish, which need the Exporter.</summary>
+    /// <summary>The Trainer's stages plus the Exporter's export and publish stages.</summary>
     public static IReadOnlyList<IStageHandler> Handlers() =>
-        PipelineRunner.WithTrainerStages(new ExporterNotBuilt("export"), new ExporterNotBuilt("publish"));
-
-    /// <summary>Stands in for the Exporter's stages until it exists: fails with a clear message, never a fake result.</summary>
-    private sealed class ExporterNotBuilt(string stage) : IStageHandler
-    {
-        public string Name => stage;
-
-        public string Fingerprint(StageContext context) => context.OpenCheckpoint().Manifest.Files[Checkpoint.WeightsFile].Sha256;
-
-        public bool OutputsExist(StageContext context) => false;
-
-        public Task<string> RunAsync(StageContext context, CancellationToken cancellationToken) =>
-            throw new StageUnavailableException(stage, "the Exporter");
-    }
+        PipelineRunner.WithTrainerStages(RbpPipeline.Exporter.Pipeline.ExporterStages.All);
 }

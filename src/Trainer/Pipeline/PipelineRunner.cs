@@ -14,6 +14,9 @@ public sealed record PipelineRunOptions
     /// <summary>Overrides the file's data_root (see <see cref="PipelinePlanner.DataRoot"/>).</summary>
     public string? DataRoot { get; init; }
 
+    /// <summary>Overrides the file's repository (where publish writes models).</summary>
+    public string? Repository { get; init; }
+
     /// <summary>Only these stages (in the file's order); null = every stage the file declares.</summary>
     public IReadOnlyList<string>? Stages { get; init; }
 
@@ -68,7 +71,8 @@ public sealed class PipelineRunner
         var threads = options.Threads ?? config.Threads;
         var hashes = new FileHashes();
         var outcomes = new List<StageOutcome>();
-        var repository = config.Repository is null ? null : Path.GetFullPath(Path.Combine(config.BaseDirectory, config.Repository));
+        var repository = options.Repository is not null ? Path.GetFullPath(options.Repository)
+            : config.Repository is null ? null : Path.GetFullPath(Path.Combine(config.BaseDirectory, config.Repository));
         foreach (var plan in plans)
         {
             var context = new StageContext
