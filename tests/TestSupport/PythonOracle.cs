@@ -25,6 +25,8 @@ public static class PythonOracle
         psi.ArgumentList.Add(script);
         foreach (var a in args ?? []) psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = "1";
+        // Shared oracle helpers (plain_safetensors.py) are importable from every script.
+        psi.Environment["PYTHONPATH"] = Path.Combine(RepoPaths.Root, "tests", "TestSupport", "python");
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Interpreter}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);

@@ -2,7 +2,7 @@
 # safetensors file, recomputes each with PyTorch, writes results to another safetensors file.
 # argv: <input.safetensors> <output.safetensors>. The safetensors I/O is plain Python (struct + json + numpy):
 # it doubles as the check that files written by the C# binding are readable without the safetensors package.
-import json, struct, sys
+import json, sys
 import numpy as np
 import torch
 from torch import nn
@@ -11,39 +11,7 @@ import torch.nn.functional as F
 sys.path.insert(0, sys.argv[3])
 from models import ResidualBind  # noqa: E402
 
-DT = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "BOOL": np.bool_, "U8": np.uint8, "I32": np.int32}
-CODE = {np.dtype(v): k for k, v in DT.items()}
-
-
-def read(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    meta = header.pop("__metadata__", {})
-    out = {}
-    for name, h in header.items():
-        a, b = h["data_offsets"]
-        arr = np.frombuffer(data[a:b], dtype=DT[h["dtype"]]).reshape(h["shape"])
-        out[name] = torch.from_numpy(arr.copy())
-    return out, meta
-
-
-def write(path, tensors):
-    header, blobs, off = {}, [], 0
-    for name, t in tensors.items():
-        arr = t.detach().cpu().contiguous().numpy()  # np.ascontiguousarray would turn 0-d into 1-d
-        raw = arr.tobytes()
-        header[name] = {"dtype": CODE[arr.dtype], "shape": list(arr.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+from plain_safetensors import read, write  # noqa: E402  (tests/TestSupport/python, on PYTHONPATH)
 
 
 def build(kind, a):

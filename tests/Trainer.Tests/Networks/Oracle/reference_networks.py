@@ -3,44 +3,13 @@
 # load_state_dict(strict=True) fails otherwise.
 # argv: <case.safetensors>... ; each file holds "state.<name>" and "input.<name>" tensors and metadata
 # {"architecture", "hp" (JSON), "train" ("0"/"1"), "output"}; the result goes to the path in "output".
-import json, struct, sys
+import json, sys
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-DT = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
-CODE = {np.dtype(v): k for k, v in DT.items()}
-
-
-def read(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    meta = header.pop("__metadata__", {})
-    out = {}
-    for name, h in header.items():
-        a, b = h["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype=DT[h["dtype"]]).reshape(h["shape"]).copy())
-    return out, meta
-
-
-def write(path, tensors):
-    header, blobs, off = {}, [], 0
-    for name, t in tensors.items():
-        arr = t.detach().contiguous().numpy()
-        raw = arr.tobytes()
-        header[name] = {"dtype": CODE[arr.dtype], "shape": list(arr.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+from plain_safetensors import read, write  # noqa: E402  (tests/TestSupport/python, on PYTHONPATH)
 
 
 class ResidualBind(nn.Module):
