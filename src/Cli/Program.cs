@@ -9,6 +9,8 @@ var root = new RootCommand("rbp — train, export and serve RNA-binding-protein 
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 return await root.Parse(args).InvokeAsync();

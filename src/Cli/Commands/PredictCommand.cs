@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using RbpPipeline.Client;
+using RbpPipeline.Contracts.Rbp.V1;
+using RbpPipeline.Grpc;
+
+namespace RbpPipeline.Cli.Commands;
+
+/// <summary>
+/// `rbp predict`: sends the sequences of a FASTA or TSV file (or standard input) to a running server over
+/// PredictStream in batches and writes a TSV with one row per sequence, in input order.
+/// </summary>
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var server = new Option<string>("--server") { Description = "Server address", DefaultValueFactory = _ => "http://127.0.0.1:50051" };
+        var model = new Option<string>("--model") { Description = "Model name", Required = true };
+        var version = new Option<long>("--version") { Description = "Model version (0: the latest)", DefaultValueFactory = _ => 0 };
+        var input = new Argument<string>("input") { Description = "FASTA (.fa/.fasta) or TSV file with a header naming 'sequence' (and 'id'); '-' reads standard input" };
+        var output = new Option<FileInfo?>("--out") { Description = "Output TSV (standard output when absent)" };
+        var batch = new Option<int>("--batch") { Description = "Sequences per request", DefaultValueFactory = _ => 256 };
+        var inFlight = new Option<int>("--in-flight") { Description = "Requests sent ahead of the responses", DefaultValueFactory = _ => 4 };
+        var allowResize = new Option<bool>("--allow-resize") { Description = "Let the server crop or pad sequences of the wrong length" };
+        var token = new Option<string?>("--token") { Description = "Bearer token (or set RBP_TOKEN)" };
+        var caCert = new Option<FileInfo?>("--ca-cert") { Description = "Trust this (self-signed) server certificate for https://" };
+        var command = new Command("predict", "Predict sequences from a file with a running server (streams batches over PredictStream)")
+        {
+            server, model, version, input, output, batch, inFlight, allowResize, token, caCert,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new GrpcChannelOptions
+            {
+                BearerToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("RBP_TOKEN"),
+                MaxReceiveMessageSize = 64 * 1024 * 1024,
+            };
+            if (parse.GetValue(caCert) is { } cert) options.TrustedServerCertificate = X509CertificateLoader.LoadCertificateFromFile(cert.FullName);
+            var path = parse.GetValue(input)!;
+            try
+            {
+                using var reader = path == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(path);
+                await using var writer = parse.GetValue(output) is { } file
+                    ? new StreamWriter(file.FullName, false, new UTF8Encoding(false))
+                    : new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));
+                using var channel = GrpcChannel.ForAddress(parse.GetValue(server)!, options);
+                var count = await RunAsync(new ModelServiceClient(channel), parse.GetValue(model)!, parse.GetValue(version),
+                    SequenceInput.Read(reader, path), writer, Math.Max(1, parse.GetValue(batch)), Math.Max(1, parse.GetValue(inFlight)),
+                    parse.GetValue(allowResize), cancellationToken);
+                Console.Error.WriteLine($"{count} sequences predicted");
+                return CliExitCodes.Success;
+            }
+            catch (RpcException e)
+            {
+                Console.Error.WriteLine($"rbp predict: {e.StatusCode}: {e.Status.Detail}");
+                return CliExitCodes.Failure;
+            }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                Console.Error.WriteLine($"rbp predict: {e.Message}");
+                return CliExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Streams <paramref name="records"/> in batches and writes the predictions as TSV in input order; returns the count.</summary>
+    public static async Task<long> RunAsync(ModelServiceClient client, string model, long version, IEnumerable<(string Id, string Sequence)> records,
+        TextWriter output, int batchSize, int inFlight, bool allowResize, CancellationToken cancellationToken)
+    {
+        using var call = client.PredictStream(new CallOptions { CancellationToken = cancellationToken });
+        using var window = new SemaphoreSlim(inFlight, inFlight);
+        var pending = new Dictionary<long, PredictResponse>();
+        long sent = 0, written = 0, count = 0;
+        var headerWritten = false;
+
+        var receive = Task.Run(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(cancellationToken))
+            {
+                var response = call.ResponseStream.Current;
+                pending[long.Parse(response.Id, CultureInfo.InvariantCulture)] = response;
+                while (pending.Remove(written, out var next))
+                {
+                    if (!headerWritten) { await WriteHeaderAsync(output, next); headerWritten = true; }
+                    foreach (var prediction in next.Predictions)
+                    {
+                        await WriteRowAsync(output, prediction);
+                        count++;
+                    }
+                    written++;
+                    window.Release();
+                }
+            }
+        }, cancellationToken);
+
+        var request = NewRequest(model, version, allowResize, sent);
+        foreach (var (id, sequence) in records)
+        {
+            request.Sequences.Add(sequence);
+            request.SequenceIds.Add(id);
+            if (request.Sequences.Count < batchSize) continue;
+            await SendAsync(request);
+            request = NewRequest(model, version, allowResize, ++sent);
+        }
+        if (request.Sequences.Count > 0) { await SendAsync(request); sent++; }
+        await call.RequestStream.CompleteAsync();
+        await receive;
+        await output.FlushAsync(cancellationToken);
+        if (written != sent) throw new IOException($"the server answered {written} of {sent} requests");
+        return count;
+
+        async Task SendAsync(PredictRequest r)
+        {
+            // Wait for a free slot, but fail fast if the response side has already failed.
+            var slot = window.WaitAsync(cancellationToken);
+            if (await Task.WhenAny(slot, receive) == receive && !slot.IsCompleted)
+            {
+                await receive; // throws the server's status
+                throw new IOException("the server ended the stream before answering every request");
+            }
+            await slot;
+            await call.RequestStream.WriteAsync(r, cancellationToken);
+        }
+    }
+
+    private static PredictRequest NewRequest(string model, long version, bool allowResize, long id) =>
+        new() { Model = model, Version = version, AllowResize = allowResize, Id = id.ToString(CultureInfo.InvariantCulture) };
+
+    private static async Task WriteHeaderAsync(TextWriter output, PredictResponse response)
+    {
+        var header = new StringBuilder("id");
+        var classification = response.Predictions.Count > 0 && response.Predictions[0].Probabilities.Count > 0;
+        for (var t = 0; t < response.Tasks.Count; t++)
+        {
+            header.Append('\t').Append(response.Tasks[t]);
+            if (classification && !float.IsNaN(response.Predictions[0].Probabilities[t])) header.Append('\t').Append(response.Tasks[t]).Append("_probability");
+        }
+        await output.WriteLineAsync(header.ToString());
+    }
+
+    private static async Task WriteRowAsync(TextWriter output, Prediction prediction)
+    {
+        var row = new StringBuilder(prediction.SequenceId);
+        for (var t = 0; t < prediction.Values.Count; t++)
+        {
+            row.Append('\t').Append(prediction.Values[t].ToString("R", CultureInfo.InvariantCulture));
+            if (t < prediction.Probabilities.Count && !float.IsNaN(prediction.Probabilities[t]))
+                row.Append('\t').Append(prediction.Probabilities[t].ToString("R", CultureInfo.InvariantCulture));
+        }
+        await output.WriteLineAsync(row.ToString());
+    }
+}
+
+/// <summary>Streams (id, sequence) records from FASTA or from a TSV/CSV with a header row.</summary>
+public static class SequenceInput
+{
+    public static IEnumerable<(string Id, string Sequence)> Read(TextReader reader, string source)
+    {
+        string? line;
+        do line = reader.ReadLine(); while (line is not null && line.Trim().Length == 0);
+        if (line is null) yield break;
+        if (line.StartsWith('>'))
+        {
+            foreach (var record in ReadFasta(reader, line, source)) yield return record;
+            yield break;
+        }
+        foreach (var record in ReadTable(reader, line, source)) yield return record;
+    }
+
+    private static IEnumerable<(string, string)> ReadFasta(TextReader reader, string header, string source)
+    {
+        var id = HeaderId(header);
+        var sequence = new StringBuilder();
+        long lineNumber = 1;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNumber++;
+            var text = line.Trim();
+            if (text.Length == 0 || text.StartsWith(';')) continue;
+            if (text.StartsWith('>'))
+            {
+                if (sequence.Length == 0) throw new FormatException($"{source}:{lineNumber - 1}: record '{id}' has no sequence");
+                yield return (id, sequence.ToString());
+                id = HeaderId(text);
+                sequence.Clear();
+                continue;
+            }
+            sequence.Append(text);
+        }
+        if (sequence.Length == 0) throw new FormatException($"{source}: record '{id}' has no sequence");
+        yield return (id, sequence.ToString());
+    }
+
+    private static string HeaderId(string header)
+    {
+        var text = header[1..].Trim();
+        var space = text.IndexOfAny([' ', '\t']);
+        return space < 0 ? text : text[..space];
+    }
+
+    private static IEnumerable<(string, string)> ReadTable(TextReader reader, string headerLine, string source)
+    {
+        var delimiter = headerLine.Contains('\t') ? '\t' : ',';
+        var header = headerLine.Split(delimiter).Select(h => h.Trim().ToLowerInvariant()).ToList();
+        var sequenceColumn = header.FindIndex(h => h is "sequence" or "seq");
+        var idColumn = header.FindIndex(h => h is "id" or "name");
+        if (sequenceColumn < 0) throw new FormatException($"{source}:1: the header has no 'sequence' column ({string.Join(", ", header)})");
+        long lineNumber = 1, index = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNumber++;
+            if (line.Trim().Length == 0) continue;
+            var fields = line.Split(delimiter);
+            if (fields.Length <= sequenceColumn || (idColumn >= 0 && fields.Length <= idColumn))
+                throw new FormatException($"{source}:{lineNumber}: {fields.Length} fields; the header has {header.Count}");
+            var id = idColumn >= 0 ? fields[idColumn].Trim() : $"seq{index}";
+            index++;
+            yield return (id, fields[sequenceColumn].Trim());
+        }
+    }
+}
