@@ -36,7 +36,8 @@ public static class DemoCommand
         new("generate synthetic data", GenerateDataAsync),
         new("train from pipeline.yaml", (dir, ct) => RunStagesAsync(dir, ["prepare", "train", "evaluate"], ct)),
         new("export and publish (parity-checked ONNX)", (dir, ct) => RunStagesAsync(dir, ["export", "publish"], ct)),
-        new("serve and query over gRPC", (_, _) => throw new NotBuiltException("the InferenceServer")),
+        new("serve and query over gRPC", (dir, ct) =>
+            DemoQuery.RunAsync(RepositoryPath(dir), Path.Combine(dir.FullName, "data"), ct)),
     ];
 
     private static async Task<int> RunAsync(DirectoryInfo workDir, CancellationToken ct)
