@@ -63,6 +63,9 @@ public static class DemoCommand
                 return CliExitCodes.NotBuilt;
             }
         }
+        Console.WriteLine($"rbp demo: done. Artifacts: data {Path.Combine(workDir.FullName, "data")}, checkpoints " +
+                          $"{Path.Combine(workDir.FullName, "runs")}, model repository {RepositoryPath(workDir)} " +
+                          $"(serve it with: ./rbp serve --repo {RepositoryPath(workDir)})");
         return CliExitCodes.Success;
     }
 
