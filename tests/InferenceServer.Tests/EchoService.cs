@@ -18,6 +18,7 @@ public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
     public static ServiceDescriptor Descriptor => EchoReflection.Descriptor.FindTypeByName<ServiceDescriptor>("EchoService");
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
+    private readonly ConcurrentDictionary<string, bool> _started = new();
 
     public void Bind(GrpcServiceBinder binder) =>
         binder.Service(Descriptor)
@@ -31,11 +32,15 @@ public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
     public Task WaitForCancellationAsync(string message, TimeSpan timeout) =>
         Signal(message).Task.WaitAsync(timeout);
 
+    /// <summary>Whether a unary Echo handler for the call tagged <paramref name="message"/> ever ran.</summary>
+    public bool HandlerStarted(string message) => _started.ContainsKey(message);
+
     private TaskCompletionSource Signal(string message) =>
         _cancelled.GetOrAdd(message, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private async Task<EchoReply> EchoAsync(EchoRequest request, ServerCallContext context)
     {
+        _started[request.Message] = true;
         await Prepare(request, context);
         return await Observe(request, context, async () =>
         {

@@ -5,6 +5,7 @@ using System.Text;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Grpc;
+using RbpPipeline.Trainer.Data;
 
 namespace RbpPipeline.Cli.Commands;
 
@@ -41,13 +42,13 @@ public static class PredictCommand
             var path = parse.GetValue(input)!;
             try
             {
-                using var reader = path == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(path);
+                using var reader = path == "-" ? new StreamReader(Console.OpenStandardInput()) : DataFile.OpenText(path);
                 await using var writer = parse.GetValue(output) is { } file
                     ? new StreamWriter(file.FullName, false, new UTF8Encoding(false))
                     : new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));
                 using var channel = GrpcChannel.ForAddress(parse.GetValue(server)!, options);
                 var count = await RunAsync(new ModelServiceClient(channel), parse.GetValue(model)!, parse.GetValue(version),
-                    SequenceInput.Read(reader, path), writer, Math.Max(1, parse.GetValue(batch)), Math.Max(1, parse.GetValue(inFlight)),
+                    SequenceInput.Read(reader, path == "-" ? "standard input" : path), writer, Math.Max(1, parse.GetValue(batch)), Math.Max(1, parse.GetValue(inFlight)),
                     parse.GetValue(allowResize), cancellationToken);
                 Console.Error.WriteLine($"{count} sequences predicted");
                 return CliExitCodes.Success;
@@ -57,7 +58,7 @@ public static class PredictCommand
                 Console.Error.WriteLine($"rbp predict: {e.StatusCode}: {e.Status.Detail}");
                 return CliExitCodes.Failure;
             }
-            catch (Exception e) when (e is FormatException or IOException)
+            catch (Exception e) when (e is DataFormatException or FormatException or IOException)
             {
                 Console.Error.WriteLine($"rbp predict: {e.Message}");
                 return CliExitCodes.Failure;
@@ -154,73 +155,23 @@ public static class PredictCommand
     }
 }
 
-/// <summary>Streams (id, sequence) records from FASTA or from a TSV/CSV with a header row.</summary>
+/// <summary>
+/// Streams (id, sequence) records for prediction through the Trainer's readers: FASTA (labels optional) or a TSV/CSV
+/// whose header names a 'sequence' column and optionally an 'id' column. Files may be gzipped; '-' is standard input.
+/// </summary>
 public static class SequenceInput
 {
+    private static readonly TableColumns Columns = new() { Sequence = "sequence", Id = "id", IdIsOptional = true };
+
     public static IEnumerable<(string Id, string Sequence)> Read(TextReader reader, string source)
     {
-        string? line;
-        do line = reader.ReadLine(); while (line is not null && line.Trim().Length == 0);
-        if (line is null) yield break;
-        if (line.StartsWith('>'))
-        {
-            foreach (var record in ReadFasta(reader, line, source)) yield return record;
-            yield break;
-        }
-        foreach (var record in ReadTable(reader, line, source)) yield return record;
+        var records = reader.Peek() == '>'
+            ? FastaReader.Read(reader, source, allowUnlabelled: true)
+            : DelimitedTableReader.Read(reader, source, Columns, Delimiter(source));
+        return records.Select(r => (r.Id, r.Sequence));
     }
 
-    private static IEnumerable<(string, string)> ReadFasta(TextReader reader, string header, string source)
-    {
-        var id = HeaderId(header);
-        var sequence = new StringBuilder();
-        long lineNumber = 1;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
-        {
-            lineNumber++;
-            var text = line.Trim();
-            if (text.Length == 0 || text.StartsWith(';')) continue;
-            if (text.StartsWith('>'))
-            {
-                if (sequence.Length == 0) throw new FormatException($"{source}:{lineNumber - 1}: record '{id}' has no sequence");
-                yield return (id, sequence.ToString());
-                id = HeaderId(text);
-                sequence.Clear();
-                continue;
-            }
-            sequence.Append(text);
-        }
-        if (sequence.Length == 0) throw new FormatException($"{source}: record '{id}' has no sequence");
-        yield return (id, sequence.ToString());
-    }
-
-    private static string HeaderId(string header)
-    {
-        var text = header[1..].Trim();
-        var space = text.IndexOfAny([' ', '\t']);
-        return space < 0 ? text : text[..space];
-    }
-
-    private static IEnumerable<(string, string)> ReadTable(TextReader reader, string headerLine, string source)
-    {
-        var delimiter = headerLine.Contains('\t') ? '\t' : ',';
-        var header = headerLine.Split(delimiter).Select(h => h.Trim().ToLowerInvariant()).ToList();
-        var sequenceColumn = header.FindIndex(h => h is "sequence" or "seq");
-        var idColumn = header.FindIndex(h => h is "id" or "name");
-        if (sequenceColumn < 0) throw new FormatException($"{source}:1: the header has no 'sequence' column ({string.Join(", ", header)})");
-        long lineNumber = 1, index = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
-        {
-            lineNumber++;
-            if (line.Trim().Length == 0) continue;
-            var fields = line.Split(delimiter);
-            if (fields.Length <= sequenceColumn || (idColumn >= 0 && fields.Length <= idColumn))
-                throw new FormatException($"{source}:{lineNumber}: {fields.Length} fields; the header has {header.Count}");
-            var id = idColumn >= 0 ? fields[idColumn].Trim() : $"seq{index}";
-            index++;
-            yield return (id, fields[sequenceColumn].Trim());
-        }
-    }
+    // Standard input has no extension: a table there is tab-separated.
+    private static char Delimiter(string source) =>
+        source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || source.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) ? ',' : '\t';
 }

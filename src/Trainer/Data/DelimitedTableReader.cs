@@ -13,6 +13,9 @@ public sealed record TableColumns
     /// <summary>An id column; without one a record's id is <c>file-name:line</c>.</summary>
     public string? Id { get; init; }
 
+    /// <summary>Use the <see cref="Id"/> column when the header has it, instead of failing when it does not.</summary>
+    public bool IdIsOptional { get; init; }
+
     /// <summary>A per-position region string column (one symbol per base), read into a <see cref="SymbolTrack"/>.</summary>
     public string? Region { get; init; }
 
@@ -39,11 +42,19 @@ public static class DelimitedTableReader
         };
     }
 
-    public static IEnumerable<SequenceRecord> Read(string path, TableColumns columns, char? delimiter = null)
+    public static IEnumerable<SequenceRecord> Read(string path, TableColumns columns, char? delimiter = null) =>
+        Read(() => new LineSource(path), columns, delimiter ?? DelimiterFor(path));
+
+    /// <summary>Reads from an open reader (e.g. standard input); <paramref name="sourceName"/> names it in errors.</summary>
+    public static IEnumerable<SequenceRecord> Read(TextReader reader, string sourceName, TableColumns columns, char delimiter) =>
+        Read(() => new LineSource(reader, sourceName), columns, delimiter);
+
+    // The source is opened on the first MoveNext, so an enumerable that is never enumerated holds no file.
+    private static IEnumerable<SequenceRecord> Read(Func<LineSource> open, TableColumns columns, char separator)
     {
         ArgumentNullException.ThrowIfNull(columns);
-        var separator = delimiter ?? DelimiterFor(path);
-        using var source = new LineSource(path);
+        using var source = open();
+        var path = source.File;
         string[] header;
         do
         {
@@ -53,7 +64,8 @@ public static class DelimitedTableReader
 
         var sequenceIndex = ColumnIndex(source, header, columns.Sequence, "sequence");
         var labelIndices = columns.Labels.Select(l => ColumnIndex(source, header, l, "label")).ToArray();
-        var idIndex = columns.Id is null ? -1 : ColumnIndex(source, header, columns.Id, "id");
+        var idIndex = columns.Id is null || (columns.IdIsOptional && !header.Contains(columns.Id, StringComparer.Ordinal))
+            ? -1 : ColumnIndex(source, header, columns.Id, "id");
         var regionIndex = columns.Region is null ? -1 : ColumnIndex(source, header, columns.Region, "region");
         var name = Path.GetFileName(path);
         var recordIndex = 0;

@@ -16,9 +16,17 @@ public static class FastaReader
     /// Accept headers without <c>class:</c> (records then have no labels). Off by default because a training
     /// file that silently lost its labels would otherwise train on nothing.
     /// </param>
-    public static IEnumerable<SequenceRecord> Read(string path, bool allowUnlabelled = false)
+    public static IEnumerable<SequenceRecord> Read(string path, bool allowUnlabelled = false) =>
+        Read(() => new LineSource(path), allowUnlabelled);
+
+    /// <summary>Reads from an open reader (e.g. standard input); <paramref name="sourceName"/> names it in errors.</summary>
+    public static IEnumerable<SequenceRecord> Read(TextReader reader, string sourceName, bool allowUnlabelled = false) =>
+        Read(() => new LineSource(reader, sourceName), allowUnlabelled);
+
+    // The source is opened on the first MoveNext, so an enumerable that is never enumerated holds no file.
+    private static IEnumerable<SequenceRecord> Read(Func<LineSource> open, bool allowUnlabelled)
     {
-        using var source = new LineSource(path);
+        using var source = open();
         int? labelCount = null;
         foreach (var entry in FastaLikeReader.Read(source))
         {

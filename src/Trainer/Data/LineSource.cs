@@ -5,10 +5,15 @@ internal sealed class LineSource : IDisposable
 {
     private readonly TextReader _reader;
 
-    public LineSource(string path)
+    public LineSource(string path) : this(DataFile.OpenText(path), path)
     {
-        File = path;
-        _reader = DataFile.OpenText(path);
+    }
+
+    /// <param name="name">How errors name the source (a path, or e.g. "standard input").</param>
+    public LineSource(TextReader reader, string name)
+    {
+        File = name;
+        _reader = reader;
     }
 
     public string File { get; }
