@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using RbpPipeline.Client;
+using RbpPipeline.Client.Variants;
+using RbpPipeline.Grpc;
+
+namespace RbpPipeline.Cli.Commands;
+
+/// <summary>
+/// `rbp score-variants`: scores the variants of a VCF (reference vs alternative windows from an indexed FASTA) with
+/// the models of a running server and writes a TSV or an annotated VCF (docs/variant-scoring.md).
+/// </summary>
+public static class ScoreVariantsCommand
+{
+    public static Command Create()
+    {
+        var vcf = new Option<FileInfo>("--vcf") { Description = "Variants: VCF 4.x, plain or gzip/bgzip", Required = true };
+        var fasta = new Option<FileInfo>("--fasta") { Description = "Reference genome FASTA (uncompressed; .fai built next to it when missing)", Required = true };
+        var server = new Option<string>("--server") { Description = "Server address", DefaultValueFactory = _ => "http://127.0.0.1:50051" };
+        var models = new Option<string>("--models") { Description = "'all' or a comma-separated list of model names", DefaultValueFactory = _ => "all" };
+        var output = new Option<FileInfo>("--out") { Description = "Output: .vcf for an annotated VCF, anything else a TSV", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run after the last fully written variant" };
+        var chromNames = new Option<string>("--chrom-names") { Description = "Map VCF chromosome names onto the FASTA's: as-is, add-chr or strip-chr", DefaultValueFactory = _ => "as-is" };
+        chromNames.AcceptOnlyFromAmong("as-is", "add-chr", "strip-chr");
+        var strand = new Option<string>("--strand") { Description = "both (default; the strand with the larger |diff| is reported) or plus", DefaultValueFactory = _ => "both" };
+        strand.AcceptOnlyFromAmong("both", "plus");
+        var minAbsDiff = new Option<double?>("--min-abs-diff") { Description = "Write only variants with |diff| >= X for some model and task" };
+        var batch = new Option<int>("--batch") { Description = "Variants per request", DefaultValueFactory = _ => 512 };
+        var inFlight = new Option<int>("--in-flight") { Description = "Batches sent ahead of the responses", DefaultValueFactory = _ => 4 };
+        var token = new Option<string?>("--token") { Description = "Bearer token (or set RBP_TOKEN)" };
+        var caCert = new Option<FileInfo?>("--ca-cert") { Description = "Trust this (self-signed) server certificate for https://" };
+        var command = new Command("score-variants", "Score VCF variants (ref vs alt windows, both strands) with the models of a running server")
+        {
+            vcf, fasta, server, models, output, resume, chromNames, strand, minAbsDiff, batch, inFlight, token, caCert,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var channelOptions = new GrpcChannelOptions
+            {
+                BearerToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("RBP_TOKEN"),
+                MaxReceiveMessageSize = 64 * 1024 * 1024,
+            };
+            if (parse.GetValue(caCert) is { } cert) channelOptions.TrustedServerCertificate = X509CertificateLoader.LoadCertificateFromFile(cert.FullName);
+            var modelList = parse.GetValue(models)!;
+            var options = new VariantScoringOptions
+            {
+                VcfPath = parse.GetValue(vcf)!.FullName,
+                FastaPath = parse.GetValue(fasta)!.FullName,
+                OutputPath = parse.GetValue(output)!.FullName,
+                Models = modelList == "all" ? [] : [.. modelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                Resume = parse.GetValue(resume),
+                ChromosomeNaming = parse.GetValue(chromNames) switch
+                {
+                    "add-chr" => ChromosomeNaming.AddChr,
+                    "strip-chr" => ChromosomeNaming.StripChr,
+                    _ => ChromosomeNaming.AsIs,
+                },
+                Strand = parse.GetValue(strand) == "plus" ? StrandMode.Plus : StrandMode.Both,
+                MinAbsDiff = parse.GetValue(minAbsDiff),
+                BatchSize = Math.Max(1, parse.GetValue(batch)),
+                InFlight = Math.Max(1, parse.GetValue(inFlight)),
+                Progress = Console.Error,
+                ProgressInPlace = !Console.IsErrorRedirected,
+            };
+            try
+            {
+                using var channel = GrpcChannel.ForAddress(parse.GetValue(server)!, channelOptions);
+                var summary = await VariantScorer.RunAsync(new ModelServiceClient(channel), options, cancellationToken);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {options.OutputPath} in {summary.Elapsed.TotalSeconds:F1} s"));
+                return CliExitCodes.Success;
+            }
+            catch (RpcException e)
+            {
+                Console.Error.WriteLine($"rbp score-variants: {e.StatusCode}: {e.Status.Detail}");
+                return CliExitCodes.Failure;
+            }
+            catch (Exception e) when (e is FormatException or IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"rbp score-variants: {e.Message}");
+                return CliExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,81 @@
+namespace RbpPipeline.Client.Variants;
+
+/// <summary>How VCF chromosome names are mapped onto the FASTA's.</summary>
+public enum ChromosomeNaming
+{
+    /// <summary>Names must match exactly; a chr/no-chr mismatch is an error that names both forms.</summary>
+    AsIs,
+    /// <summary>Prefix 'chr' to VCF names (VCF '1' → FASTA 'chr1'; 'MT' → 'chrM').</summary>
+    AddChr,
+    /// <summary>Remove a leading 'chr' from VCF names (VCF 'chr1' → FASTA '1'; 'chrM' → 'MT').</summary>
+    StripChr,
+}
+
+/// <summary>Which strands are scored.</summary>
+public enum StrandMode
+{
+    /// <summary>Forward and reverse complement; per model and task the strand with the larger |diff| is reported.</summary>
+    Both,
+    /// <summary>Forward (genome plus) strand only.</summary>
+    Plus,
+}
+
+/// <summary>The reference and alternative windows of one variant for one model length.</summary>
+public readonly record struct VariantWindow(string Ref, string Alt);
+
+/// <summary>
+/// Window rules (docs/variant-scoring.md). For an allele X (REF or ALT) of n bases replacing the reference span
+/// [p, p + m) (0-based p = POS − 1, m = |REF|), the window of length L is
+/// <c>genome[p − lf, p) + X + genome[p + m, p + m + rf)</c> with lf = ⌊(L − n)/2⌋ and rf = L − n − lf, so each allele
+/// sits in the centre of its own window and both windows share the genomic flanks; when n &gt; L the window is the
+/// centre L bases of X (⌊(n − L)/2⌋ trimmed on the left). Positions beyond a chromosome end are N, and genome
+/// characters other than A, C, G, T and N (IUPAC codes) are read as N.
+/// </summary>
+public static class VariantWindows
+{
+    public static VariantWindow For(IndexedFasta genome, string chrom, long pos, string reference, string alt, int length) =>
+        new(Allele(genome, chrom, pos - 1, reference.Length, reference.ToUpperInvariant(), length),
+            Allele(genome, chrom, pos - 1, reference.Length, alt.ToUpperInvariant(), length));
+
+    public static string Allele(IndexedFasta genome, string chrom, long start, int refLength, string allele, int length)
+    {
+        var n = allele.Length;
+        if (n >= length) return allele.Substring((n - length) / 2, length);
+        var left = (length - n) / 2;
+        var right = length - n - left;
+        var window = genome.Fetch(chrom, start - left, start) + allele + genome.Fetch(chrom, start + refLength, start + refLength + right);
+        return Clean(window);
+    }
+
+    private static string Clean(string window)
+    {
+        if (!window.AsSpan().ContainsAnyExcept("ACGTN")) return window;
+        var chars = window.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+            if ("ACGTN".IndexOf(chars[i]) < 0) chars[i] = 'N';
+        return new string(chars);
+    }
+
+    /// <summary>Maps a VCF chromosome name to the FASTA's, or throws naming both forms when only the other form exists.</summary>
+    public static string MapChromosome(IndexedFasta genome, string vcfName, ChromosomeNaming naming, string where)
+    {
+        var mapped = naming switch
+        {
+            ChromosomeNaming.AddChr => vcfName.StartsWith("chr", StringComparison.Ordinal) ? vcfName : vcfName == "MT" ? "chrM" : "chr" + vcfName,
+            ChromosomeNaming.StripChr => vcfName == "chrM" ? "MT" : vcfName.StartsWith("chr", StringComparison.Ordinal) ? vcfName[3..] : vcfName,
+            _ => vcfName,
+        };
+        if (genome.Contains(mapped)) return mapped;
+        string[] alternatives = mapped.StartsWith("chr", StringComparison.Ordinal)
+            ? [mapped[3..], mapped == "chrM" ? "MT" : mapped[3..]]
+            : ["chr" + mapped, mapped == "MT" ? "chrM" : "chr" + mapped];
+        foreach (var other in alternatives)
+            if (genome.Contains(other))
+            {
+                var option = other.StartsWith("chr", StringComparison.Ordinal) ? "add-chr" : "strip-chr";
+                throw new FormatException($"{where}: chromosome '{vcfName}'{(mapped != vcfName ? $" (mapped to '{mapped}')" : "")} is not in {genome.Path}, " +
+                    $"which names it '{other}'; use --chrom-names {option}");
+            }
+        throw new FormatException($"{where}: chromosome '{vcfName}'{(mapped != vcfName ? $" (mapped to '{mapped}')" : "")} is not in {genome.Path}");
+    }
+}
