@@ -106,9 +106,11 @@ public static partial class AtomicFile
         catch (UnauthorizedAccessException) { }
     }
 
-    // The rename lives in the folder's entry table: without syncing the folder a crash can forget the rename
-    // even though the file's data reached the disk. .NET cannot open a folder as a stream, hence libc.
-    private static void SyncFolder(string folder)
+    /// <summary>
+    /// Flushes a folder's entry table. A rename lives there: without syncing the folder a crash can forget the
+    /// rename even though the file's data reached the disk. .NET cannot open a folder as a stream, hence libc.
+    /// </summary>
+    public static void SyncFolder(string folder)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
         var fd = Open(folder, 0 /* O_RDONLY */);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.Storage;
 
@@ -15,7 +14,7 @@ public sealed record PublishedVersion(string Model, int Version, string Folder, 
 /// renamed to the version number and the folder fsynced) and never overwritten. Readers ignore dot-folders, so a
 /// publish cut short leaves nothing visible; its temporary folder is removed by a later publish.
 /// </summary>
-public sealed partial class ModelRepository
+public sealed class ModelRepository
 {
     public const string TempPrefix = ".tmp-";
     public const string ConfigFile = "config.pbtxt";
@@ -88,13 +87,13 @@ public sealed partial class ModelRepository
             if (m.Kind != ManifestKind.Model || m.Version != version || m.Name != model)
                 throw new ExportException($"the manifest for {model} version {version} says {m.Kind} '{m.Name}' version {m.Version}");
             WriteDurably(Path.Combine(temp, ModelManifest.FileName), ModelManifestJson.ToUtf8Bytes(m));
-            SyncFolder(temp);
+            AtomicFile.SyncFolder(temp);
             BeforeRename?.Invoke(temp);
             if (Directory.Exists(target)) throw new VersionExistsException(model, version, target);
             try { Directory.Move(temp, target); }
             catch (IOException) when (Directory.Exists(target)) { throw new VersionExistsException(model, version, target); }
             renamed = true;
-            SyncFolder(modelFolder);
+            AtomicFile.SyncFolder(modelFolder);
             if (tritonConfig is not null) AtomicFile.WriteAllText(Path.Combine(modelFolder, ConfigFile), tritonConfig);
             return new PublishedVersion(model, version, target, m);
         }
@@ -141,24 +140,4 @@ public sealed partial class ModelRepository
             return false;
         }
     }
-
-    // A rename lives in the parent folder's entry table: sync the folder, or a crash can forget it. .NET cannot open a
-    // folder as a stream, hence libc.
-    private static void SyncFolder(string folder)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
-        var fd = Open(folder, 0 /* O_RDONLY */);
-        if (fd < 0) return;
-        try { _ = FSync(fd); }
-        finally { _ = Close(fd); }
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync")]
-    private static partial int FSync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }
