@@ -17,7 +17,7 @@ public static class PredictCommand
 {
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "Server address", DefaultValueFactory = _ => "http://127.0.0.1:50051" };
+        var connection = new ServerConnectionOptions();
         var model = new Option<string>("--model") { Description = "Model name", Required = true };
         var version = new Option<long>("--version") { Description = "Model version (0: the latest)", DefaultValueFactory = _ => 0 };
         var input = new Argument<string>("input") { Description = "FASTA (.fa/.fasta) or TSV file with a header naming 'sequence' (and 'id'); '-' reads standard input" };
@@ -25,20 +25,14 @@ public static class PredictCommand
         var batch = new Option<int>("--batch") { Description = "Sequences per request", DefaultValueFactory = _ => 256 };
         var inFlight = new Option<int>("--in-flight") { Description = "Requests sent ahead of the responses", DefaultValueFactory = _ => 4 };
         var allowResize = new Option<bool>("--allow-resize") { Description = "Let the server crop or pad sequences of the wrong length" };
-        var token = new Option<string?>("--token") { Description = "Bearer token (or set RBP_TOKEN)" };
-        var caCert = new Option<FileInfo?>("--ca-cert") { Description = "Trust this (self-signed) server certificate for https://" };
         var command = new Command("predict", "Predict sequences from a file with a running server (streams batches over PredictStream)")
         {
-            server, model, version, input, output, batch, inFlight, allowResize, token, caCert,
+            model, version, input, output, batch, inFlight, allowResize,
         };
+        foreach (var option in connection.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = new GrpcChannelOptions
-            {
-                BearerToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("RBP_TOKEN"),
-                MaxReceiveMessageSize = 64 * 1024 * 1024,
-            };
-            if (parse.GetValue(caCert) is { } cert) options.TrustedServerCertificate = X509CertificateLoader.LoadCertificateFromFile(cert.FullName);
+            var options = connection.ChannelOptions(parse);
             var path = parse.GetValue(input)!;
             try
             {
@@ -46,7 +40,7 @@ public static class PredictCommand
                 await using var writer = parse.GetValue(output) is { } file
                     ? new StreamWriter(file.FullName, false, new UTF8Encoding(false))
                     : new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(server)!, options);
+                using var channel = GrpcChannel.ForAddress(parse.GetValue(connection.Server)!, options);
                 var count = await RunAsync(new ModelServiceClient(channel), parse.GetValue(model)!, parse.GetValue(version),
                     SequenceInput.Read(reader, path == "-" ? "standard input" : path), writer, Math.Max(1, parse.GetValue(batch)), Math.Max(1, parse.GetValue(inFlight)),
                     parse.GetValue(allowResize), cancellationToken);

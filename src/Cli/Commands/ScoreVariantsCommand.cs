@@ -17,7 +17,7 @@ public static class ScoreVariantsCommand
     {
         var vcf = new Option<FileInfo>("--vcf") { Description = "Variants: VCF 4.x, plain or gzip/bgzip", Required = true };
         var fasta = new Option<FileInfo>("--fasta") { Description = "Reference genome FASTA (uncompressed; .fai built next to it when missing)", Required = true };
-        var server = new Option<string>("--server") { Description = "Server address", DefaultValueFactory = _ => "http://127.0.0.1:50051" };
+        var connection = new ServerConnectionOptions();
         var models = new Option<string>("--models") { Description = "'all' or a comma-separated list of model names", DefaultValueFactory = _ => "all" };
         var output = new Option<FileInfo>("--out") { Description = "Output: .vcf for an annotated VCF, anything else a TSV", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run after the last fully written variant" };
@@ -28,20 +28,14 @@ public static class ScoreVariantsCommand
         var minAbsDiff = new Option<double?>("--min-abs-diff") { Description = "Write only variants with |diff| >= X for some model and task" };
         var batch = new Option<int>("--batch") { Description = "Variants per request", DefaultValueFactory = _ => 512 };
         var inFlight = new Option<int>("--in-flight") { Description = "Batches sent ahead of the responses", DefaultValueFactory = _ => 4 };
-        var token = new Option<string?>("--token") { Description = "Bearer token (or set RBP_TOKEN)" };
-        var caCert = new Option<FileInfo?>("--ca-cert") { Description = "Trust this (self-signed) server certificate for https://" };
         var command = new Command("score-variants", "Score VCF variants (ref vs alt windows, both strands) with the models of a running server")
         {
-            vcf, fasta, server, models, output, resume, chromNames, strand, minAbsDiff, batch, inFlight, token, caCert,
+            vcf, fasta, models, output, resume, chromNames, strand, minAbsDiff, batch, inFlight,
         };
+        foreach (var option in connection.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var channelOptions = new GrpcChannelOptions
-            {
-                BearerToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("RBP_TOKEN"),
-                MaxReceiveMessageSize = 64 * 1024 * 1024,
-            };
-            if (parse.GetValue(caCert) is { } cert) channelOptions.TrustedServerCertificate = X509CertificateLoader.LoadCertificateFromFile(cert.FullName);
+            var channelOptions = connection.ChannelOptions(parse);
             var modelList = parse.GetValue(models)!;
             var options = new VariantScoringOptions
             {
@@ -65,7 +59,7 @@ public static class ScoreVariantsCommand
             };
             try
             {
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(server)!, channelOptions);
+                using var channel = GrpcChannel.ForAddress(parse.GetValue(connection.Server)!, channelOptions);
                 var summary = await VariantScorer.RunAsync(new ModelServiceClient(channel), options, cancellationToken);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {options.OutputPath} in {summary.Elapsed.TotalSeconds:F1} s"));
                 return CliExitCodes.Success;
