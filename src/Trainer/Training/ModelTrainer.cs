@@ -36,6 +36,12 @@ public sealed record TrainingRequest
     public string ConfigHash { get; init; } = "";
 
     public ITrainingProgress Progress { get; init; } = NullTrainingProgress.Instance;
+
+    /// <summary>
+    /// Optional on-the-fly augmentation of the training batches' sequence input (validation and test data are never
+    /// augmented); null = none. Its draws depend only on its seed, the epoch and the batch, so resuming stays exact.
+    /// </summary>
+    public Augmentation.SequenceAugmenter? Augmentation { get; init; }
 }
 
 /// <summary>A finished run: the network holds the best epoch's weights. Dispose it to free the network.</summary>
@@ -156,7 +162,9 @@ public static class ModelTrainer
                     using (var scope = NewDisposeScope())
                     {
                         var indices = order.AsSpan(start, size);
-                        var inputs = request.Train.InputBatch(indices);
+                        var inputs = request.Augmentation is { } augmenter
+                            ? augmenter.InputBatch(request.Train, indices, epoch, b)
+                            : request.Train.InputBatch(indices);
                         var target = request.Train.LabelBatch(indices);
                         optimizer.zero_grad();
                         var output = network.Forward(inputs);
