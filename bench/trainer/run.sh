@@ -59,6 +59,18 @@ models:
     encoding: { length: 41 }
     label_transform: [{ kind: clip, upper_percentile: 99.9 }, zscore]
     training: { epochs: $epochs, batch_size: 100, learning_rate: 0.001, loss: mse, monitor: pearson }
+  ideeps-clip:
+    architecture: ideeps
+    dataset: clip
+    hyperparameters: { lstm_output: sequence }   # final-state reduction does not learn at 101 nt (docs/networks.md)
+    encoding: { length: 101 }
+    training: { epochs: $epochs, batch_size: 50, loss: bce, monitor: auroc }
+  deepripe-region:
+    architecture: deepripe
+    dataset: region
+    tracks: [region]
+    encoding: { length: 101 }
+    training: { epochs: $epochs, batch_size: 128, loss: weighted-bce, monitor: auroc }
   multiresbind-region:
     architecture: multiresbind
     dataset: region
@@ -68,7 +80,7 @@ models:
 YAML
 
 published="residualbind-clip-23_PARCLIP_PUM2_hg19=0.962 (iDeepS),residualbind-clip-24_PARCLIP_QKI_hg19=0.966 (iDeepS),residualbind-clip-17_ICLIP_HNRNPC_hg19=0.975 (iDeepS)"
-published="$published,residualbind-rnc-RNCMPT00001=0.679 DLPRB / 0.751 ThermoNet,residualbind-rnc-RNCMPT00002=0.785 DLPRB / 0.792 ThermoNet"
+published="$published,ideeps-clip-23_PARCLIP_PUM2_hg19=0.962 (iDeepS),ideeps-clip-24_PARCLIP_QKI_hg19=0.966 (iDeepS),ideeps-clip-17_ICLIP_HNRNPC_hg19=0.975 (iDeepS),residualbind-rnc-RNCMPT00001=0.679 DLPRB / 0.751 ThermoNet,residualbind-rnc-RNCMPT00002=0.785 DLPRB / 0.792 ThermoNet"
 echo "bench/trainer: data $root, $epochs epochs, $threads thread(s), run folders in $out" >&2
 dotnet bench/trainer/bin/Release/net10.0/RbpPipeline.Bench.Trainer.dll "$yaml" --out "$out" --data "$root" --threads "$threads" \
   --published "$published" ${ONLY:+--only "$ONLY"}
