@@ -1,26 +1,22 @@
 using System.Runtime.CompilerServices;
-using Google.Protobuf;
 using RbpPipeline.Grpc;
 
 namespace RbpPipeline.Client;
 
-/// <summary>A unary call: await it (or <see cref="ResponseAsync"/>) for the response.</summary>
-public sealed class AsyncUnaryCall<TResponse> : IDisposable
+/// <summary>What every kind of call offers: response headers, the final status and trailers, and cancel-on-dispose.</summary>
+public abstract class AsyncCall : IDisposable
 {
     private readonly IDisposable _call;
     private readonly Func<Status> _status;
     private readonly Func<Metadata> _trailers;
 
-    internal AsyncUnaryCall(Task<TResponse> response, Task<Metadata> headers, Func<Status> status, Func<Metadata> trailers, IDisposable call)
+    private protected AsyncCall(Task<Metadata> headers, Func<Status> status, Func<Metadata> trailers, IDisposable call)
     {
-        ResponseAsync = response;
         ResponseHeadersAsync = headers;
         _status = status;
         _trailers = trailers;
         _call = call;
     }
-
-    public Task<TResponse> ResponseAsync { get; }
 
     public Task<Metadata> ResponseHeadersAsync { get; }
 
@@ -28,100 +24,65 @@ public sealed class AsyncUnaryCall<TResponse> : IDisposable
 
     public Metadata GetTrailers() => _trailers();
 
-    public TaskAwaiter<TResponse> GetAwaiter() => ResponseAsync.GetAwaiter();
-
     /// <summary>Cancels the call if it is still running.</summary>
-    public void Dispose() => _call.Dispose();
+    public void Dispose()
+    {
+        _call.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>A unary call: await it (or <see cref="ResponseAsync"/>) for the response.</summary>
+public sealed class AsyncUnaryCall<TResponse> : AsyncCall
+{
+    internal AsyncUnaryCall(Task<TResponse> response, Task<Metadata> headers, Func<Status> status, Func<Metadata> trailers, IDisposable call)
+        : base(headers, status, trailers, call) => ResponseAsync = response;
+
+    public Task<TResponse> ResponseAsync { get; }
+
+    public TaskAwaiter<TResponse> GetAwaiter() => ResponseAsync.GetAwaiter();
 }
 
 /// <summary>A server-streaming call: read <see cref="ResponseStream"/> to its end.</summary>
-public sealed class AsyncServerStreamingCall<TResponse> : IDisposable
+public sealed class AsyncServerStreamingCall<TResponse> : AsyncCall
 {
-    private readonly IDisposable _call;
-    private readonly Func<Status> _status;
-    private readonly Func<Metadata> _trailers;
-
     internal AsyncServerStreamingCall(IAsyncStreamReader<TResponse> responses, Task<Metadata> headers, Func<Status> status,
         Func<Metadata> trailers, IDisposable call)
-    {
-        ResponseStream = responses;
-        ResponseHeadersAsync = headers;
-        _status = status;
-        _trailers = trailers;
-        _call = call;
-    }
+        : base(headers, status, trailers, call) => ResponseStream = responses;
 
     public IAsyncStreamReader<TResponse> ResponseStream { get; }
-
-    public Task<Metadata> ResponseHeadersAsync { get; }
-
-    public Status GetStatus() => _status();
-
-    public Metadata GetTrailers() => _trailers();
-
-    public void Dispose() => _call.Dispose();
 }
 
 /// <summary>A client-streaming call: write requests, complete the stream, then await the response.</summary>
-public sealed class AsyncClientStreamingCall<TRequest, TResponse> : IDisposable
+public sealed class AsyncClientStreamingCall<TRequest, TResponse> : AsyncCall
 {
-    private readonly IDisposable _call;
-    private readonly Func<Status> _status;
-    private readonly Func<Metadata> _trailers;
-
     internal AsyncClientStreamingCall(IClientStreamWriter<TRequest> requests, Task<TResponse> response, Task<Metadata> headers,
         Func<Status> status, Func<Metadata> trailers, IDisposable call)
+        : base(headers, status, trailers, call)
     {
         RequestStream = requests;
         ResponseAsync = response;
-        ResponseHeadersAsync = headers;
-        _status = status;
-        _trailers = trailers;
-        _call = call;
     }
 
     public IClientStreamWriter<TRequest> RequestStream { get; }
 
     public Task<TResponse> ResponseAsync { get; }
 
-    public Task<Metadata> ResponseHeadersAsync { get; }
-
-    public Status GetStatus() => _status();
-
-    public Metadata GetTrailers() => _trailers();
-
     public TaskAwaiter<TResponse> GetAwaiter() => ResponseAsync.GetAwaiter();
-
-    public void Dispose() => _call.Dispose();
 }
 
 /// <summary>A bidirectional call: requests and responses flow independently.</summary>
-public sealed class AsyncDuplexStreamingCall<TRequest, TResponse> : IDisposable
+public sealed class AsyncDuplexStreamingCall<TRequest, TResponse> : AsyncCall
 {
-    private readonly IDisposable _call;
-    private readonly Func<Status> _status;
-    private readonly Func<Metadata> _trailers;
-
     internal AsyncDuplexStreamingCall(IClientStreamWriter<TRequest> requests, IAsyncStreamReader<TResponse> responses,
         Task<Metadata> headers, Func<Status> status, Func<Metadata> trailers, IDisposable call)
+        : base(headers, status, trailers, call)
     {
         RequestStream = requests;
         ResponseStream = responses;
-        ResponseHeadersAsync = headers;
-        _status = status;
-        _trailers = trailers;
-        _call = call;
     }
 
     public IClientStreamWriter<TRequest> RequestStream { get; }
 
     public IAsyncStreamReader<TResponse> ResponseStream { get; }
-
-    public Task<Metadata> ResponseHeadersAsync { get; }
-
-    public Status GetStatus() => _status();
-
-    public Metadata GetTrailers() => _trailers();
-
-    public void Dispose() => _call.Dispose();
 }
