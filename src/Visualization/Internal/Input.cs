@@ -1,0 +1,58 @@
+namespace RbpPipeline.Visualization;
+
+/// <summary>Argument checks shared by the pictures; messages name the position (1-based) and channel at fault.</summary>
+internal static class Input
+{
+    /// <summary>L of a channel-major [4, L] matrix, after checking its shape and that every value is finite.</summary>
+    public static int ChannelMajorLength(float[] matrix, string parameterName, string what)
+    {
+        ArgumentNullException.ThrowIfNull(matrix, parameterName);
+        if (matrix.Length == 0 || matrix.Length % 4 != 0)
+            throw new ArgumentException($"{what} must hold 4 x L values (channels A, C, G, U, channel-major); got {matrix.Length} values", parameterName);
+        var length = matrix.Length / 4;
+        for (var channel = 0; channel < 4; channel++)
+            for (var i = 0; i < length; i++)
+            {
+                var value = matrix[channel * length + i];
+                if (!float.IsFinite(value))
+                    throw new ArgumentException($"{what} is {Describe(value)} at {Where(i, channel)}", parameterName);
+            }
+        return length;
+    }
+
+    /// <summary>"position 58 (1-based; index 57), channel C": pictures number positions from 1, code from 0.</summary>
+    public static string Where(int index, int channel) =>
+        $"{Position(index)}, channel {LetterGlyphs.Alphabet[channel]}";
+
+    public static string Position(int index) => $"position {index + 1} (1-based; index {index})";
+
+    public static string Describe(double value) =>
+        double.IsNaN(value) ? "NaN"
+        : double.IsPositiveInfinity(value) ? "+Infinity"
+        : double.IsNegativeInfinity(value) ? "-Infinity"
+        : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static void Positive(double value, string name)
+    {
+        if (!double.IsFinite(value) || value <= 0) throw new ArgumentOutOfRangeException(name, value, "must be positive and finite");
+    }
+
+    public static void Fraction(double value, string name)
+    {
+        if (!double.IsFinite(value) || value <= 0 || value > 1) throw new ArgumentOutOfRangeException(name, value, "must be in (0, 1]");
+    }
+
+    public static void PositionLabels(IReadOnlyList<string>? labels, int length, string parameterName)
+    {
+        if (labels is null) return;
+        if (labels.Count != length)
+            throw new ArgumentException($"{labels.Count} position labels for {length} positions", parameterName);
+        for (var i = 0; i < labels.Count; i++)
+            if (labels[i] is null) throw new ArgumentException($"position label at {Position(i)} is null", parameterName);
+    }
+
+    public static void TickEvery(int tickEvery, string name)
+    {
+        if (tickEvery < 1) throw new ArgumentOutOfRangeException(name, tickEvery, "must be at least 1");
+    }
+}
