@@ -119,7 +119,7 @@ public sealed class PredictionTarget
     {
         if (destination.Length != _columns.Length)
             throw new ArgumentException($"{destination.Length} weight slots for {_columns.Length} output columns");
-        if (Space == TargetSpace.Raw)
+        if (!WeightsDependOnPoint)
         {
             _weights.CopyTo(destination);
             return;
