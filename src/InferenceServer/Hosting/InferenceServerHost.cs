@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using RbpPipeline.InferenceServer.Execution;
 using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Health;
+using RbpPipeline.InferenceServer.Interpretation;
 using RbpPipeline.InferenceServer.KServe;
 using RbpPipeline.InferenceServer.Models;
 using RbpPipeline.InferenceServer.Observability;
@@ -30,7 +31,7 @@ public static class InferenceServingExtensions
         services.TryAddSingleton<OnnxSessionFactory>();
         services.TryAddSingleton<ModelRepository>();
         services.TryAddSingleton<Predictor>();
-        return grpc.AddService<ModelService>().AddService<KServeInferenceService>();
+        return grpc.AddService<ModelService>().AddService<InterpretationService>().AddService<KServeInferenceService>();
     }
 
     /// <summary>Maps <c>GET /metrics</c> (Prometheus text format).</summary>

@@ -105,7 +105,16 @@ public sealed class ModelVersionLoader(OnnxSessionFactory sessions, BatcherSetti
                 forward.Dispose();
                 return Refuse($"{ModelFile} does not match its manifest: {mismatch}");
             }
-            if (gradient is not null) backward = sessions.Create(gradient);
+            if (gradient is not null)
+            {
+                backward = sessions.Create(gradient);
+                if (CheckGradientSignature(backward, manifest) is { } gradientMismatch)
+                {
+                    forward.Dispose();
+                    backward.Dispose();
+                    return Refuse($"{GradientFile} does not match its manifest: {gradientMismatch}");
+                }
+            }
             var served = new ServedModel(folder, manifest, Encoding.UTF8.GetString(manifestBytes), forward, backward, batching, metrics, logger);
             return new(LoadOutcome.Loaded, $"loaded on {forward.Provider.Provider}", served);
         }
@@ -115,6 +124,17 @@ public sealed class ModelVersionLoader(OnnxSessionFactory sessions, BatcherSetti
             backward?.Dispose();
             return Refuse($"ONNX Runtime could not load it: {e.Message}");
         }
+    }
+
+    /// <summary>gradient.onnx takes every manifest input plus the output weights and returns the raw output and each input's gradient.</summary>
+    private static string? CheckGradientSignature(OnnxModelSession session, ModelManifest manifest)
+    {
+        foreach (var name in manifest.Inputs.Select(i => i.Name).Append(ServedModel.GradientWeightsInput))
+            if (!session.InputShapes.ContainsKey(name)) return $"the graph has no input '{name}' (it has {string.Join(", ", session.InputNames)})";
+        var raw = manifest.Outputs.First(o => o.Meaning == OutputMeaning.Raw).Name;
+        foreach (var name in manifest.Inputs.Select(i => ServedModel.GradientOutput(i.Name)).Prepend(raw))
+            if (!session.OutputShapes.ContainsKey(name)) return $"the graph has no output '{name}' (it has {string.Join(", ", session.OutputNames)})";
+        return null;
     }
 
     private static LoadResult Refuse(string reason) => new(LoadOutcome.Refused, reason);

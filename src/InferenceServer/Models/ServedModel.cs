@@ -55,7 +55,23 @@ public sealed class ServedModel
             [.. manifest.Inputs.Select(i => (i.Name, new long[] { i.Channels.Count, i.Length }))],
             [.. manifest.Outputs.Select(o => (o.Name, manifest.OutputColumns))],
             batching, metrics, logger);
+        if (gradient is not null)
+        {
+            // gradient.onnx takes the model inputs plus output_weights and returns the raw output and ∂/∂input.
+            GradientBatcher = new DynamicBatcher($"{Name}:{Version}:gradient", gradient,
+                [.. manifest.Inputs.Select(i => (i.Name, new long[] { i.Channels.Count, i.Length })),
+                    (GradientWeightsInput, new long[] { manifest.OutputColumns })],
+                [(manifest.Outputs[RawOutputIndex].Name, manifest.OutputColumns),
+                    .. manifest.Inputs.Select(i => (GradientOutput(i.Name), i.Channels.Count * i.Length))],
+                batching, metrics, logger);
+        }
     }
+
+    /// <summary>The gradient graph's extra input (see the Exporter's OnnxExport).</summary>
+    public const string GradientWeightsInput = "output_weights";
+
+    /// <summary>The gradient graph's output for a model input.</summary>
+    public static string GradientOutput(string input) => $"grad_{input}";
 
     public string Name { get; }
 
@@ -78,6 +94,9 @@ public sealed class ServedModel
     public InputEncoder ResizingEncoder { get; }
 
     public DynamicBatcher Batcher { get; }
+
+    /// <summary>Runs gradient.onnx: outputs the raw output, then ∂/∂input per manifest input; null without a gradient graph.</summary>
+    public DynamicBatcher? GradientBatcher { get; }
 
     public IReadOnlyList<OutputColumn> Columns { get; }
 
@@ -113,7 +132,9 @@ public sealed class ServedModel
         try
         {
             Batcher.Close();
+            GradientBatcher?.Close();
             await Batcher.Completion.ConfigureAwait(false);
+            if (GradientBatcher is not null) await GradientBatcher.Completion.ConfigureAwait(false);
             Forward.Dispose();
             Gradient?.Dispose();
             _logger.LogInformation("model {Model} version {Version}: sessions disposed", Name, Version);

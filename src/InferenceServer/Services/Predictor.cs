@@ -24,7 +24,13 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         if (request.Version < 0) throw new RpcException(StatusCode.InvalidArgument, $"version {request.Version} is invalid (0 means the latest)");
         using var lease = Lease(repository, request.Model, request.Version);
         var model = lease.Model;
-        var (inputs, rows) = Encode(model, request, limitHint);
+        var (inputs, rows) = Encode(model, new SequenceBatch
+        {
+            Sequences = { request.Sequences },
+            SequenceIds = { request.SequenceIds },
+            Encoded = { request.Encoded },
+            AllowResize = request.AllowResize,
+        }, limitHint);
         var outputs = await RunAsync(model, inputs, rows, cancellationToken).ConfigureAwait(false);
         return BuildResponse(model, request, rows, outputs);
     }
@@ -42,11 +48,15 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
     }
 
     /// <summary>Runs rows through the model's batcher; execution failures become INTERNAL/UNAVAILABLE statuses.</summary>
-    public static async Task<float[][]> RunAsync(ServedModel model, float[][] inputs, int rows, CancellationToken cancellationToken)
+    public static Task<float[][]> RunAsync(ServedModel model, float[][] inputs, int rows, CancellationToken cancellationToken) =>
+        RunAsync(model, model.Batcher, inputs, rows, cancellationToken);
+
+    /// <summary>Runs rows through one of the model's batchers (forward or gradient).</summary>
+    public static async Task<float[][]> RunAsync(ServedModel model, DynamicBatcher batcher, float[][] inputs, int rows, CancellationToken cancellationToken)
     {
         try
         {
-            return await model.Batcher.InferAsync(inputs, rows, cancellationToken).ConfigureAwait(false);
+            return await batcher.InferAsync(inputs, rows, cancellationToken).ConfigureAwait(false);
         }
         catch (BatcherClosedException e)
         {
@@ -58,7 +68,11 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         }
     }
 
-    private (float[][] Inputs, int Rows) Encode(ServedModel model, PredictRequest request, string limitHint)
+    /// <summary>
+    /// The model's input arrays for a batch: raw sequences encoded with the model's own encoding specification, or
+    /// pre-encoded tensors checked against the manifest. Client errors become INVALID_ARGUMENT/RESOURCE_EXHAUSTED.
+    /// </summary>
+    public (float[][] Inputs, int Rows) Encode(ServedModel model, SequenceBatch request, string limitHint)
     {
         var hasRaw = request.Sequences.Count > 0;
         var hasEncoded = request.Encoded.Count > 0;
@@ -67,7 +81,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         return hasRaw ? EncodeRaw(model, request, limitHint) : CheckEncoded(model, request, limitHint);
     }
 
-    private (float[][], int) EncodeRaw(ServedModel model, PredictRequest request, string limitHint)
+    private (float[][], int) EncodeRaw(ServedModel model, SequenceBatch request, string limitHint)
     {
         var count = request.Sequences.Count;
         CheckLimit(count, limitHint);
@@ -102,7 +116,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         return ([data], count);
     }
 
-    private (float[][], int) CheckEncoded(ServedModel model, PredictRequest request, string limitHint)
+    private (float[][], int) CheckEncoded(ServedModel model, SequenceBatch request, string limitHint)
     {
         var manifestInputs = model.Manifest.Inputs;
         var inputs = new float[manifestInputs.Count][];

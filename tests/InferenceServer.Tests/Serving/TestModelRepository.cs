@@ -131,7 +131,10 @@ public sealed class TestModelRepository : IDisposable
         return g.Build("test");
     }
 
-    /// <summary>The gradient graph: d(sum(raw · output_weights))/d(sequence) = output_weights · Wᵀ (sequence part).</summary>
+    /// <summary>
+    /// The gradient graph, shaped like the Exporter's: the raw output (as in the forward graph) and
+    /// d(sum(raw · output_weights))/d(sequence) = output_weights · Wᵀ (sequence part).
+    /// </summary>
     public static ModelProto GradientModel(TestModelSpec spec)
     {
         var tasks = spec.Tasks.Sum(t => t.Type == TaskType.Multiclass ? t.Classes!.Count : 1);
@@ -141,8 +144,13 @@ public sealed class TestModelRepository : IDisposable
         for (var f = 0; f < features; f++)
             for (var t = 0; t < tasks; t++) transposed[t * features + f] = weights[f * tasks + t];
         var g = new OnnxGraphBuilder("test_gradient");
-        g.AddInput("sequence", TensorProto.Types.DataType.Float, OnnxDim.Batch, 4, spec.Length);
+        var sequence = g.AddInput("sequence", TensorProto.Types.DataType.Float, OnnxDim.Batch, 4, spec.Length);
         var ow = g.AddInput("output_weights", TensorProto.Types.DataType.Float, OnnxDim.Batch, tasks);
+        var flat = g.AddNode("Flatten", [sequence], "flat", OnnxAttributes.Int("axis", 1));
+        var w = g.AddFloatInitializer("W", weights[..(features * tasks)], features, tasks);
+        var b = g.AddFloatInitializer("b", Weights(spec.Seed + 1000, tasks), tasks);
+        g.AddNodeWithOutputs("Add", [g.AddNode("MatMul", [flat, w]), b], ["raw"]);
+        g.AddOutput("raw", TensorProto.Types.DataType.Float, OnnxDim.Batch, tasks);
         var wt = g.AddFloatInitializer("Wt", transposed, tasks, features);
         var shape = g.AddInt64Initializer("shape", [-1, 4, spec.Length], 3);
         var grad = g.AddNode("MatMul", [ow, wt]);
