@@ -12,6 +12,8 @@ root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ScoreVariantsCommand.Create());
+root.Subcommands.Add(ExplainCommand.Create());
+root.Subcommands.Add(GiaCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 return await root.Parse(args).InvokeAsync();
