@@ -28,15 +28,27 @@ public static class ScoreVariantsCommand
         var minAbsDiff = new Option<double?>("--min-abs-diff") { Description = "Write only variants with |diff| >= X for some model and task" };
         var batch = new Option<int>("--batch") { Description = "Variants per request", DefaultValueFactory = _ => 512 };
         var inFlight = new Option<int>("--in-flight") { Description = "Batches sent ahead of the responses", DefaultValueFactory = _ => 4 };
+        var igScore = new Option<bool>("--ig-score")
+        {
+            Description = "Add ig_score: integrated gradients (zeros baseline, raw output) of the alt window minus the ref window, summed near the variant (costs 2 x steps gradient passes per variant, model and task)",
+        };
+        var igWindow = new Option<int>("--ig-window") { Description = "With --ig-score: sum attributions within N positions of the allele", DefaultValueFactory = _ => 10 };
+        var igSteps = new Option<int>("--ig-steps") { Description = "With --ig-score: integration steps (Gauss-Legendre nodes)", DefaultValueFactory = _ => 50 };
+        var ism = new Option<bool>("--ism") { Description = "Add ism_norm and ism_alt: in-silico mutagenesis of the ref window at the variant's first REF base" };
         var command = new Command("score-variants", "Score VCF variants (ref vs alt windows, both strands) with the models of a running server")
         {
-            vcf, fasta, models, output, resume, chromNames, strand, minAbsDiff, batch, inFlight,
+            vcf, fasta, models, output, resume, chromNames, strand, minAbsDiff, batch, inFlight, igScore, igWindow, igSteps, ism,
         };
         foreach (var option in connection.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var channelOptions = connection.ChannelOptions(parse);
             var modelList = parse.GetValue(models)!;
+            if (!parse.GetValue(igScore) && (parse.GetResult(igWindow) is { Implicit: false } || parse.GetResult(igSteps) is { Implicit: false }))
+            {
+                Console.Error.WriteLine("rbp score-variants: --ig-window and --ig-steps apply to --ig-score, which is not given");
+                return CliExitCodes.Failure;
+            }
             var options = new VariantScoringOptions
             {
                 VcfPath = parse.GetValue(vcf)!.FullName,
@@ -56,11 +68,18 @@ public static class ScoreVariantsCommand
                 InFlight = Math.Max(1, parse.GetValue(inFlight)),
                 Progress = Console.Error,
                 ProgressInPlace = !Console.IsErrorRedirected,
+                Interpretation = new VariantInterpretation
+                {
+                    IgScore = parse.GetValue(igScore),
+                    IgWindow = parse.GetValue(igWindow),
+                    IgSteps = parse.GetValue(igSteps),
+                    Ism = parse.GetValue(ism),
+                },
             };
             try
             {
                 using var channel = GrpcChannel.ForAddress(parse.GetValue(connection.Server)!, channelOptions);
-                var summary = await VariantScorer.RunAsync(new ModelServiceClient(channel), options, cancellationToken);
+                var summary = await VariantScorer.RunAsync(new ModelServiceClient(channel), new InterpretationServiceClient(channel), options, cancellationToken);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {options.OutputPath} in {summary.Elapsed.TotalSeconds:F1} s"));
                 return CliExitCodes.Success;
             }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Threading.Channels;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Grpc;
@@ -41,6 +42,9 @@ public sealed record VariantScoringOptions
     public bool ProgressInPlace { get; init; }
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>IG-score and ISM values (off by default); they need an <see cref="InterpretationServiceClient"/>.</summary>
+    public VariantInterpretation Interpretation { get; init; } = VariantInterpretation.None;
 }
 
 /// <summary>The counts of a run.</summary>
@@ -71,7 +75,9 @@ public sealed class VariantScoringSummary
 /// <summary>
 /// Scores the variants of a VCF with the models of a running server over one <c>PredictStream</c>: reference and
 /// alternative windows (both strands by default) in batches, every model per batch, a bounded number of batches in
-/// flight, outputs written in input order after every batch. See docs/variant-scoring.md.
+/// flight, outputs written in input order after every batch. With <see cref="VariantScoringOptions.Interpretation"/>,
+/// each batch's merged scores get IG-scores and ISM values from <c>InterpretationService</c> once its predictions
+/// are in (they need the reported strand), while later batches are still predicted. See docs/variant-scoring.md.
 /// </summary>
 public static class VariantScorer
 {
@@ -100,16 +106,26 @@ public static class VariantScorer
         return result;
     }
 
-    public static async Task<VariantScoringSummary> RunAsync(ModelServiceClient client, VariantScoringOptions options, CancellationToken cancellationToken)
+    public static Task<VariantScoringSummary> RunAsync(ModelServiceClient client, VariantScoringOptions options, CancellationToken cancellationToken) =>
+        RunAsync(client, null, options, cancellationToken);
+
+    /// <param name="interpretation">The server's InterpretationService; needed only with <see cref="VariantScoringOptions.Interpretation"/>.</param>
+    public static async Task<VariantScoringSummary> RunAsync(ModelServiceClient client, InterpretationServiceClient? interpretation, VariantScoringOptions options,
+        CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var summary = new VariantScoringSummary();
         var format = VariantOutput.FormatOf(options.OutputPath);
+        var settings = options.Interpretation;
+        settings.Validate();
+        if (settings.Any && interpretation is null)
+            throw new ArgumentException("IG-score and ISM values need the server's InterpretationService: pass an InterpretationServiceClient");
         var models = await ResolveModelsAsync(client, options.Models, cancellationToken).ConfigureAwait(false);
         summary.Models = models;
+        using var interpreter = settings.Any ? await VariantInterpreter.CreateAsync(interpretation!, models, settings, cancellationToken).ConfigureAwait(false) : null;
         using var genome = IndexedFasta.Open(options.FastaPath);
         using var vcf = new VcfReader(options.VcfPath);
-        var header = VariantOutput.Header(format, vcf.HeaderLines, models);
+        var header = VariantOutput.Header(format, vcf.HeaderLines, models, settings);
         var rowsPerVariant = VariantOutput.RowsPerVariant(format, models);
         var resume = options.Resume ? ResumeState.Prepare(options.OutputPath, header, rowsPerVariant,
                 format == VariantOutputFormat.Tsv ? models.Select(m => $"{m.Name}\t{m.Version.ToString(CultureInfo.InvariantCulture)}").ToHashSet(StringComparer.Ordinal) : null) : ResumeState.Fresh;
@@ -127,97 +143,100 @@ public static class VariantScorer
         var batchSize = Math.Max(1, options.BatchSize);
         var inFlight = Math.Max(1, options.InFlight);
         var progress = new ProgressLine(options.Progress, options.ProgressInPlace, options.ProgressInterval, vcf);
-        var batches = new Dictionary<long, Batch>();
+        // Background work (receiving, interpreting, writing) stops with this token when the run fails.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = abort.Token;
+        var awaiting = new Dictionary<long, Batch>(); // sent batches whose predictions are not all in
         var gate = new object();
-        long nextToWrite = 0;
+        Exception? streamEnded = null;
         var window = new SemaphoreSlim(inFlight, inFlight);
+        var order = Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        long sent = 0, written = 0;
 
-        using var call = client.PredictStream(new CallOptions { CancellationToken = cancellationToken });
-        var receive = Task.Run(async () =>
+        using var call = client.PredictStream(new CallOptions { CancellationToken = token });
+        var receive = Task.Run(ReceiveAsync, token);
+        // Batches are written in the order they were sent, each once its scores (and interpretation values) are ready.
+        var writer = Task.Run(async () =>
         {
-            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in order.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                var response = call.ResponseStream.Current;
-                var slash = response.Id.IndexOf('/');
-                var number = long.Parse(response.Id.AsSpan(0, slash), CultureInfo.InvariantCulture);
-                var modelIndex = int.Parse(response.Id.AsSpan(slash + 1), CultureInfo.InvariantCulture);
-                Batch? ready;
-                lock (gate)
-                {
-                    var batch = batches[number];
-                    batch.Responses[modelIndex] = response;
-                    batch.Remaining--;
-                    ready = null;
-                }
-                while (true)
-                {
-                    lock (gate)
-                    {
-                        ready = batches.TryGetValue(nextToWrite, out var head) && head.Remaining == 0 ? head : null;
-                        if (ready is not null) batches.Remove(nextToWrite);
-                    }
-                    if (ready is null) break;
-                    var text = Format(ready, models, strands, format, options.MinAbsDiff, summary);
-                    await file.WriteAsync(utf8.GetBytes(text), cancellationToken).ConfigureAwait(false);
-                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    nextToWrite++;
-                    window.Release();
-                }
+                var variants = await batch.Scored!.ConfigureAwait(false);
+                var text = Format(variants, format, settings, summary);
+                await file.WriteAsync(utf8.GetBytes(text), token).ConfigureAwait(false);
+                await file.FlushAsync(token).ConfigureAwait(false);
+                written++;
+                window.Release();
             }
-        }, cancellationToken);
+        }, token);
 
-        long sent = 0;
-        var pending = new List<(Variant Variant, VariantWindow[] Windows)>(batchSize);
-        var skipping = resume.LastKey is not null;
-        long seen = 0;
-        foreach (var variant in vcf.ReadVariants((reason, _) => Count(summary, reason)))
+        try
         {
-            summary.Variants++;
-            if (skipping)
+            var pending = new List<(Variant Variant, VariantWindow[] Windows)>(batchSize);
+            var skipping = resume.LastKey is not null;
+            long seen = 0;
+            foreach (var variant in vcf.ReadVariants((reason, _) => Count(summary, reason)))
             {
-                summary.Resumed++;
-                if (variant.Key == resume.LastKey && ++seen == resume.Occurrences) skipping = false;
-                continue;
+                summary.Variants++;
+                if (skipping)
+                {
+                    summary.Resumed++;
+                    if (variant.Key == resume.LastKey && ++seen == resume.Occurrences) skipping = false;
+                    continue;
+                }
+                var where = $"{options.VcfPath}:{variant.LineNumber}";
+                var chrom = VariantWindows.MapChromosome(genome, variant.Chrom, options.ChromosomeNaming, where);
+                var refLength = variant.Ref.Length;
+                if (variant.Pos - 1 + refLength > genome.LengthOf(chrom)
+                    || !genome.Fetch(chrom, variant.Pos - 1, variant.Pos - 1 + refLength).Equals(variant.Ref.ToUpperInvariant(), StringComparison.Ordinal))
+                {
+                    Count(summary, SkipReasons.RefMismatch);
+                    continue;
+                }
+                var windows = new VariantWindow[models.Count];
+                for (var m = 0; m < models.Count; m++)
+                    windows[m] = VariantWindows.For(genome, chrom, variant.Pos, variant.Ref, variant.Alt, models[m].Length);
+                pending.Add((variant, windows));
+                if (pending.Count >= batchSize) await SendAsync(pending).ConfigureAwait(false);
+                progress.Report(summary.Variants);
             }
-            var where = $"{options.VcfPath}:{variant.LineNumber}";
-            var chrom = VariantWindows.MapChromosome(genome, variant.Chrom, options.ChromosomeNaming, where);
-            var refLength = variant.Ref.Length;
-            if (variant.Pos - 1 + refLength > genome.LengthOf(chrom)
-                || !genome.Fetch(chrom, variant.Pos - 1, variant.Pos - 1 + refLength).Equals(variant.Ref.ToUpperInvariant(), StringComparison.Ordinal))
-            {
-                Count(summary, SkipReasons.RefMismatch);
-                continue;
-            }
-            var windows = new VariantWindow[models.Count];
-            for (var m = 0; m < models.Count; m++)
-                windows[m] = VariantWindows.For(genome, chrom, variant.Pos, variant.Ref, variant.Alt, models[m].Length);
-            pending.Add((variant, windows));
-            if (pending.Count >= batchSize) await SendAsync().ConfigureAwait(false);
-            progress.Report(summary.Variants);
+            if (skipping && resume.LastKey is not null)
+                throw new FormatException($"{options.OutputPath}: its last variant ({resume.LastKey.Replace('\t', ' ')}) was not found in {options.VcfPath}; the output belongs to another VCF");
+            if (pending.Count > 0) await SendAsync(pending).ConfigureAwait(false);
+            order.Writer.Complete();
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
+            await receive.ConfigureAwait(false);
         }
-        if (skipping && resume.LastKey is not null)
-            throw new FormatException($"{options.OutputPath}: its last variant ({resume.LastKey.Replace('\t', ' ')}) was not found in {options.VcfPath}; the output belongs to another VCF");
-        if (pending.Count > 0) await SendAsync().ConfigureAwait(false);
-        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-        await receive.ConfigureAwait(false);
-        if (nextToWrite != sent) throw new IOException($"the server answered {nextToWrite} of {sent} batches");
+        finally
+        {
+            abort.Cancel();
+        }
+        if (written != sent) throw new IOException($"the server answered {written} of {sent} batches");
         summary.Records = vcf.RecordsRead;
         summary.Elapsed = clock.Elapsed;
         progress.Finish(summary);
         return summary;
 
-        async Task SendAsync()
+        async Task SendAsync(List<(Variant Variant, VariantWindow[] Windows)> pending)
         {
-            var slot = window.WaitAsync(cancellationToken);
-            if (await Task.WhenAny(slot, receive).ConfigureAwait(false) == receive && !slot.IsCompleted)
+            var slot = window.WaitAsync(token);
+            if (await Task.WhenAny(slot, writer).ConfigureAwait(false) == writer && !slot.IsCompleted)
             {
-                await receive.ConfigureAwait(false);
-                throw new IOException("the server ended the stream before answering every request");
+                await writer.ConfigureAwait(false);
+                throw new IOException("the output writer stopped before every batch was written");
             }
             await slot.ConfigureAwait(false);
             var batch = new Batch(sent, [.. pending], models.Count);
             pending.Clear();
-            lock (gate) batches[batch.Number] = batch;
+            Exception? ended;
+            lock (gate)
+            {
+                ended = streamEnded;
+                if (ended is null) awaiting[batch.Number] = batch;
+            }
+            if (ended is not null) batch.Predicted.TrySetException(ended);
+            batch.Scored = ScoreAsync(batch);
+            await order.Writer.WriteAsync(batch, token).ConfigureAwait(false);
             for (var m = 0; m < models.Count; m++)
             {
                 var request = new PredictRequest
@@ -237,9 +256,62 @@ public static class VariantScorer
                         request.Sequences.Add(Nucleotides.ReverseComplement(w.Alt));
                     }
                 }
-                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(request, token).ConfigureAwait(false);
             }
             sent++;
+        }
+
+        // Merges strands and filters once the batch's predictions are in, then adds the interpretation values.
+        async Task<ScoredVariant[]> ScoreAsync(Batch batch)
+        {
+            await batch.Predicted.Task.ConfigureAwait(false);
+            var variants = Merge(batch, models, strands, options.MinAbsDiff);
+            if (interpreter is not null) await interpreter.AddAsync(variants, token).ConfigureAwait(false);
+            return variants;
+        }
+
+        async Task ReceiveAsync()
+        {
+            Exception? failure = null;
+            try
+            {
+                while (await call.ResponseStream.MoveNext(token).ConfigureAwait(false))
+                {
+                    var response = call.ResponseStream.Current;
+                    var slash = response.Id.IndexOf('/');
+                    var number = long.Parse(response.Id.AsSpan(0, slash), CultureInfo.InvariantCulture);
+                    var modelIndex = int.Parse(response.Id.AsSpan(slash + 1), CultureInfo.InvariantCulture);
+                    Batch? complete = null;
+                    lock (gate)
+                    {
+                        if (!awaiting.TryGetValue(number, out var batch)) throw new IOException($"the server answered request '{response.Id}', which is not awaited");
+                        batch.Responses[modelIndex] = response;
+                        if (--batch.Remaining == 0)
+                        {
+                            awaiting.Remove(number);
+                            complete = batch;
+                        }
+                    }
+                    complete?.Predicted.TrySetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                throw;
+            }
+            finally
+            {
+                // Batches still awaiting answers (or sent later) fail with the reason the stream ended.
+                List<Batch> orphans;
+                lock (gate)
+                {
+                    streamEnded = failure ?? new IOException("the server ended the stream before answering every request");
+                    orphans = [.. awaiting.Values];
+                    awaiting.Clear();
+                }
+                foreach (var orphan in orphans) orphan.Predicted.TrySetException(streamEnded);
+            }
         }
     }
 
@@ -249,11 +321,12 @@ public static class VariantScorer
         summary.Skipped[reason] = n + 1;
     }
 
-    /// <summary>Merges strands and formats one finished batch.</summary>
-    private static string Format(Batch batch, IReadOnlyList<ScoredModel> models, int strands, VariantOutputFormat format, double? minAbsDiff, VariantScoringSummary summary)
+    /// <summary>
+    /// Per variant and per model × task, the strand with the larger |diff| (ties: '+'), and whether the variant
+    /// passes <c>--min-abs-diff</c>.
+    /// </summary>
+    private static ScoredVariant[] Merge(Batch batch, IReadOnlyList<ScoredModel> models, int strands, double? minAbsDiff)
     {
-        var text = new StringBuilder();
-        var scores = new List<VariantScore>();
         var perVariant = 2 * strands;
         for (var m = 0; m < models.Count; m++)
         {
@@ -261,9 +334,12 @@ public static class VariantScorer
             var got = batch.Responses[m]!.Predictions.Count;
             if (got != expected) throw new IOException($"model {models[m].Name}: the server answered {got} predictions for {expected} sequences");
         }
+        var result = new ScoredVariant[batch.Variants.Length];
+        var columns = models.Sum(m => m.Tasks.Count);
         for (var v = 0; v < batch.Variants.Length; v++)
         {
-            scores.Clear();
+            var scores = new VariantScore[columns];
+            var k = 0;
             for (var m = 0; m < models.Count; m++)
             {
                 var p = batch.Responses[m]!.Predictions;
@@ -278,12 +354,24 @@ public static class VariantScorer
                         var score = new VariantScore(model, t, s == 0 ? '+' : '-', r.Values[t], a.Values[t], (double)a.Raw[t] - r.Raw[t]);
                         if (s == 0 || Math.Abs(score.Diff) > Math.Abs(best.Diff)) best = score;
                     }
-                    scores.Add(best);
+                    scores[k++] = best;
                 }
             }
+            var kept = minAbsDiff is not { } min || scores.Any(s => Math.Abs(s.Diff) >= min);
+            result[v] = new ScoredVariant(batch.Variants[v].Variant, batch.Variants[v].Windows, scores, kept);
+        }
+        return result;
+    }
+
+    /// <summary>Formats one finished batch and counts it.</summary>
+    private static string Format(ScoredVariant[] variants, VariantOutputFormat format, VariantInterpretation settings, VariantScoringSummary summary)
+    {
+        var text = new StringBuilder();
+        foreach (var variant in variants)
+        {
             summary.Scored++;
-            if (minAbsDiff is { } min && !scores.Any(s => Math.Abs(s.Diff) >= min)) { summary.Filtered++; continue; }
-            VariantOutput.Append(text, format, batch.Variants[v].Variant, scores);
+            if (!variant.Kept) { summary.Filtered++; continue; }
+            VariantOutput.Append(text, format, variant.Variant, variant.Scores, settings);
             summary.Written++;
         }
         return text.ToString();
@@ -298,6 +386,12 @@ public static class VariantScorer
         public PredictResponse?[] Responses { get; } = new PredictResponse?[models];
 
         public int Remaining { get; set; } = models;
+
+        /// <summary>Completed when every model's response is in (or failed when the stream ended first).</summary>
+        public TaskCompletionSource Predicted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The merged, filtered and interpreted variants; set before the batch is queued for writing.</summary>
+        public Task<ScoredVariant[]>? Scored { get; set; }
     }
 
     /// <summary>Variants/s and ETA (from the share of the VCF's bytes read) on one refreshed line or periodic lines.</summary>

@@ -47,6 +47,29 @@ public static class VariantWindows
         return Clean(window);
     }
 
+    /// <summary>
+    /// The bases [Start, End) that an allele of <paramref name="alleleLength"/> bases occupies in its window of
+    /// <paramref name="length"/> on <paramref name="strand"/> ('+' or '-': the reverse complement, where the span is
+    /// mirrored). An allele longer than the window fills all of it.
+    /// </summary>
+    public static (int Start, int End) AlleleSpan(int alleleLength, int length, char strand)
+    {
+        var (start, end) = alleleLength >= length ? (0, length) : ((length - alleleLength) / 2, (length - alleleLength) / 2 + alleleLength);
+        return strand == '-' ? (length - end, length - start) : (start, end);
+    }
+
+    /// <summary>
+    /// The window index of the allele's first base (its 5′-most base on the genome's plus strand, so the VCF's
+    /// anchor base of an indel) on <paramref name="strand"/>; null when the window does not hold it, which happens
+    /// only when an allele longer than the window was trimmed on the left.
+    /// </summary>
+    public static int? FirstBaseIndex(int alleleLength, int length, char strand)
+    {
+        var index = alleleLength >= length ? -((alleleLength - length) / 2) : (length - alleleLength) / 2;
+        if (index < 0) return null;
+        return strand == '-' ? length - 1 - index : index;
+    }
+
     private static string Clean(string window)
     {
         if (!window.AsSpan().ContainsAnyExcept("ACGTN")) return window;
