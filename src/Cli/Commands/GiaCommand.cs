@@ -253,6 +253,7 @@ public static class GiaCommand
         }
         if (request.ExperimentCase == GlobalImportanceRequest.ExperimentOneofCase.MutationScan && last.Matrix.Count > 0)
             ResultFiles.Write(output, "mutation_scan.svg", AttributionLogo.Render([.. last.Matrix],
-                $"{request.MutationScan.Pattern.Sequence}@{request.MutationScan.Pattern.Position}: change in global importance per substitution"));
+                $"{request.MutationScan.Pattern.Sequence}@{request.MutationScan.Pattern.Position}: change in global importance per substitution",
+                [.. request.MutationScan.Pattern.Sequence.Select((c, i) => $"{c}{i + 1}")], new AttributionLogoOptions { YLabel = "Δ global importance", PixelsPerPosition = 40 }));
     }
 }
