@@ -20,6 +20,9 @@ public sealed class DefaultDataRoundTripTests
         AssertSame(sets.ClipTrain, FastaReader.Read(P("clip-like/train.fa.gz")));
         AssertSame(sets.RnacompeteTest, ScoreSequenceReader.Read(P("rnacompete-like/test.txt.gz")), compareIds: false);
         AssertSame(sets.InVivoTrain, ScoreSequenceReader.Read(P("domain-shift/in-vivo_train.txt.gz")), compareIds: false);
+        // The in-vitro / in-vivo pair has held-out parts of both domains (RBP-ADDA measures both after every stage).
+        AssertSame(sets.InVitroTest, ScoreSequenceReader.Read(P("domain-shift/in-vitro_test.txt.gz")), compareIds: false);
+        Assert.DoesNotContain(sets.InVitroTest.Records.First().Sequence, sets.InVitroTrain.Records.Select(r => r.Sequence));
 
         var columns = new TableColumns { Id = "id", Sequence = "sequence", Labels = sets.MultiTaskTrain.TaskNames, Region = "region" };
         var table = DelimitedTableReader.Read(P("multitask/train.tsv.gz"), columns).ToList();

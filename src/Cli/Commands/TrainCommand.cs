@@ -7,7 +7,9 @@ namespace RbpPipeline.Cli.Commands;
 /// <summary>
 /// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--out runs] [--data DIR] [--force]`: runs the
 /// stages the pipeline file declares (prepare, train, evaluate, export, publish) for every model in it, skipping
-/// stages whose inputs and configuration are unchanged.
+/// stages whose inputs and configuration are unchanged. An RBP-ADDA entry (architecture rbpadda with source and
+/// target) is two models, &lt;entry&gt;-source and &lt;entry&gt;-target; its train stage prints a line per stage with the
+/// Pearson of both domains.
 /// </summary>
 public static class TrainCommand
 {
@@ -72,6 +74,12 @@ public static class TrainCommand
         {
             error.WriteLine($"rbp train: {e.Message}");
             return CliExitCodes.Usage;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C: what finished is on disk (epochs, RBP-ADDA stages, stage records), so the same command resumes.
+            error.WriteLine("rbp train: interrupted; finished epochs and RBP-ADDA stages are saved, and the same command resumes from them");
+            return CliExitCodes.Failure;
         }
         catch (StageUnavailableException e)
         {

@@ -17,8 +17,9 @@ public sealed class RbpAddaResult : IDisposable
     internal RbpAddaResult(INetwork sourceEncoder, INetwork targetEncoder, INetwork predictor, RbpAddaOptions options,
         IReadOnlyDictionary<string, JsonElement> hyperparameters, EncodingSpec encoding, string sourceDomain, string targetDomain,
         IReadOnlyList<TaskInfo> sourceTasks, IReadOnlyList<TaskInfo> targetTasks, IReadOnlyList<StageMetrics> stages,
-        AdaptationFigures adaptation, int sourceTrainCount, int targetTrainCount)
+        AdaptationFigures adaptation, int sourceTrainCount, int targetTrainCount, int resumedAfterStage = 0)
     {
+        ResumedAfterStage = resumedAfterStage;
         SourceEncoder = sourceEncoder;
         TargetEncoder = targetEncoder;
         Predictor = predictor;
@@ -70,6 +71,12 @@ public sealed class RbpAddaResult : IDisposable
     public int TargetTrainCount { get; }
 
     public StageMetrics Final => Stages[^1];
+
+    /// <summary>0 for a run from the start; k when it continued (or, k = 3, restored) a state saved after stage k.</summary>
+    public int ResumedAfterStage { get; }
+
+    /// <summary>SHA-256 of the options and hyperparameters: the checkpoints' configuration digest unless a caller gives its own.</summary>
+    public string ConfigSha256 => RbpAddaTrainer.Sha256Hex(JsonSerializer.Serialize(new { Options = Options with { Threads = 0 }, Hyperparameters }, RbpAddaTrainer.Json));
 
     /// <summary>
     /// The stage metrics as manifest metrics: split "&lt;domain&gt;-test", name "pearson/&lt;stage&gt;", plus the final
@@ -134,37 +141,47 @@ public sealed class RbpAddaResult : IDisposable
         IReadOnlyDictionary<string, string>? dataSha256 = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(entry);
-        var training = TrainingJson();
-        var configSha = RbpAddaTrainer.Sha256Hex(JsonSerializer.Serialize(new { Options, Hyperparameters }, RbpAddaTrainer.Json));
-        Checkpoint Write(bool sourcePath)
-        {
-            using var network = Compose(sourcePath);
-            return Checkpoint.Write(Path.Combine(folder, $"{entry}-{(sourcePath ? "source" : "target")}"), network, new CheckpointDescription
-            {
-                Name = $"{entry}-{(sourcePath ? "source" : "target")}",
-                Architecture = "rbpadda",
-                Hyperparameters = Hyperparameters,
-                Tasks = sourcePath ? SourceTasks : TargetTasks,
-                Encoding = Encoding,
-                Metrics = MetricValues(sourcePath),
-                ConfigSha256 = configSha,
-                DataSha256 = dataSha256 ?? new Dictionary<string, string>(),
-                Seed = (long)(Options.Seed & long.MaxValue),
-                Training = training,
-            });
-        }
-        return (Write(true), Write(false));
+        return (WriteCheckpoint(Path.Combine(folder, $"{entry}-source"), $"{entry}-source", sourcePath: true, dataSha256),
+            WriteCheckpoint(Path.Combine(folder, $"{entry}-target"), $"{entry}-target", sourcePath: false, dataSha256));
     }
 
-    /// <summary>training.json: the procedure's options and every stage's figures.</summary>
-    public JsonElement TrainingJson() => JsonSerializer.SerializeToElement(new
+    /// <summary>
+    /// Writes one path as a checkpoint folder: Ms + T (<paramref name="sourcePath"/>) or Mt + T, named
+    /// <paramref name="name"/> (the published model's name), with its own domain's label transform and every stage's
+    /// figures in the manifest.
+    /// </summary>
+    public Checkpoint WriteCheckpoint(string checkpointFolder, string name, bool sourcePath,
+        IReadOnlyDictionary<string, string>? dataSha256 = null, string? configSha256 = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointFolder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        using var network = Compose(sourcePath);
+        return Checkpoint.Write(checkpointFolder, network, new CheckpointDescription
+        {
+            Name = name,
+            Architecture = "rbpadda",
+            Hyperparameters = Hyperparameters,
+            Tasks = sourcePath ? SourceTasks : TargetTasks,
+            Encoding = Encoding,
+            Metrics = MetricValues(sourcePath),
+            ConfigSha256 = configSha256 ?? ConfigSha256,
+            DataSha256 = dataSha256 ?? new Dictionary<string, string>(),
+            Seed = (long)(Options.Seed & long.MaxValue),
+            Training = TrainingJson(sourcePath),
+        });
+    }
+
+    /// <summary>training.json: the procedure's options and every stage's figures (and, when given, which path the checkpoint is).</summary>
+    public JsonElement TrainingJson(bool? sourcePath = null) => JsonSerializer.SerializeToElement(new
     {
         procedure = "rbp-adda",
+        path = sourcePath switch { true => $"source (Ms + T, {SourceDomain})", false => $"target (Mt + T, {TargetDomain})", null => null },
         sourceDomain = SourceDomain,
         targetDomain = TargetDomain,
         sourceTrainRecords = SourceTrainCount,
         targetTrainRecords = TargetTrainCount,
-        options = Options,
+        options = Options with { Threads = 0 },
+        resumedAfterStage = ResumedAfterStage,
         stages = Stages.Select(s => new { stage = s.Stage, sourcePearson = Finite(s.SourcePearson), targetPearson = Finite(s.TargetPearson) }),
         adaptation = Adaptation,
     }, RbpAddaTrainer.Json);

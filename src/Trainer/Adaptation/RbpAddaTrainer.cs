@@ -31,6 +31,39 @@ public sealed record AdaptationFigures(double? DiscriminatorBefore, double? Disc
     public static AdaptationFigures None { get; } = new(null, null, null, null, null, null);
 }
 
+/// <summary>One domain of a run: its encoded training and held-out parts and its task with the fitted minmax transform.</summary>
+public sealed record RbpAddaDomain(string Name, EncodedSplit Train, EncodedSplit Test, IReadOnlyList<TaskInfo> Tasks)
+{
+    public static RbpAddaDomain Create(string name, IReadOnlyList<SequenceRecord> train, IReadOnlyList<SequenceRecord> test, EncodingSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        if (train.Count < 2) throw new ArgumentException($"the {name} training part needs at least 2 records, got {train.Count}");
+        if (test.Count < 2) throw new ArgumentException($"the {name} held-out part needs at least 2 records, got {test.Count}");
+        foreach (var r in train.Concat(test))
+            if (r.Labels.Count != 1) throw new ArgumentException($"{name} record '{r.Id}' has {r.Labels.Count} labels; RBP-ADDA needs one score");
+        IReadOnlyList<TaskInfo> tasks = [new TaskInfo { Name = RbpAddaTrainer.TaskName, Type = TaskType.Regression }];
+        tasks = EncodedSplit.FitLabelTransforms(tasks, [LabelTransformSpec.MinMax], train);
+        var encoder = new InputEncoder(spec);
+        return new RbpAddaDomain(name, EncodedSplit.Encode("train", train, encoder, tasks), EncodedSplit.Encode("test", test, encoder, tasks), tasks);
+    }
+}
+
+/// <summary>Where a run keeps its resumable state, and (tests, benchmarks) where to stop; neither changes the result.</summary>
+public sealed record RbpAddaRunControl
+{
+    public static RbpAddaRunControl None { get; } = new();
+
+    /// <summary>The state file (<see cref="RbpAddaStateFile"/>), saved after every stage and resumed from; null = none.</summary>
+    public string? StatePath { get; init; }
+
+    /// <summary>
+    /// Stop with an <see cref="OperationCanceledException"/> right after stage N (1–3) is saved, as a kill at that
+    /// moment would; null = run to the end.
+    /// </summary>
+    public int? StopAfterStage { get; init; }
+}
+
 /// <summary>
 /// The three-stage RBP-ADDA procedure (adversarial discriminative domain adaptation from in-vitro to in-vivo data):
 /// <list type="number">
@@ -48,22 +81,44 @@ public static class RbpAddaTrainer
 {
     public const string TaskName = "score";
 
-    public static RbpAddaResult Train(RbpAddaData data, RbpAddaOptions options, Action<string>? log = null, CancellationToken cancellationToken = default)
+    /// <summary>The procedure's input encoding: fixed length, inputs padded with N on the right.</summary>
+    public static EncodingSpec Encoding(RbpAddaOptions options) => new() { Length = options.SequenceLength, LengthPolicy = LengthPolicy.Left };
+
+    /// <summary>
+    /// One domain as the procedure sees it: in-vivo records preprocessed into fragments (when
+    /// <see cref="RbpAddaOptions.PreprocessInVivo"/>), the single score scaled with minmax fitted on the domain's own
+    /// training labels, both parts encoded with <see cref="Encoding"/>. The pipeline's evaluate stage uses the same.
+    /// </summary>
+    public static RbpAddaDomain PrepareDomain(bool inVivo, IReadOnlyList<SequenceRecord> train, IReadOnlyList<SequenceRecord> test, RbpAddaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (inVivo && options.PreprocessInVivo) (train, test) = (PeakPreprocessor.Apply(train), PeakPreprocessor.Apply(test));
+        return RbpAddaDomain.Create(inVivo ? "in-vivo" : "in-vitro", train, test, Encoding(options));
+    }
+
+    /// <summary>Runs the three stages from the start, keeping no state on disk.</summary>
+    public static RbpAddaResult Train(RbpAddaData data, RbpAddaOptions options, Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        Train(data, options, RbpAddaRunControl.None, log, cancellationToken);
+
+    /// <summary>
+    /// Runs the three stages. With <see cref="RbpAddaRunControl.StatePath"/> the state is saved after every stage and
+    /// a run that finds a state of the same options and data continues after its last finished stage (or restores
+    /// the finished result), ending bit for bit where an uninterrupted run ends (same thread count).
+    /// </summary>
+    public static RbpAddaResult Train(RbpAddaData data, RbpAddaOptions options, RbpAddaRunControl control, Action<string>? log = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(control);
         options.Validate();
         log ??= _ => { };
         if (options.Threads > 0) set_num_threads(options.Threads);
 
-        var spec = new EncodingSpec { Length = options.SequenceLength, LengthPolicy = LengthPolicy.Left };
-        var inVitro = (Train: data.InVitroTrain, Test: data.InVitroTest);
-        var inVivo = options.PreprocessInVivo
-            ? (Train: (IReadOnlyList<SequenceRecord>)PeakPreprocessor.Apply(data.InVivoTrain), Test: (IReadOnlyList<SequenceRecord>)PeakPreprocessor.Apply(data.InVivoTest))
-            : (Train: data.InVivoTrain, Test: data.InVivoTest);
-        var (sourceRecords, targetRecords) = options.Reversed ? (inVivo, inVitro) : (inVitro, inVivo);
-        var source = Domain.Create(options.Reversed ? "in-vivo" : "in-vitro", sourceRecords.Train, sourceRecords.Test, spec);
-        var target = Domain.Create(options.Reversed ? "in-vitro" : "in-vivo", targetRecords.Train, targetRecords.Test, spec);
+        var spec = Encoding(options);
+        var inVitro = PrepareDomain(false, data.InVitroTrain, data.InVitroTest, options);
+        var inVivo = PrepareDomain(true, data.InVivoTrain, data.InVivoTest, options);
+        var (source, target) = options.Reversed ? (inVivo, inVitro) : (inVitro, inVivo);
         log($"rbp-adda: source {source.Name} ({source.Train.Count} train, {source.Test.Count} test), target {target.Name} ({target.Train.Count} train, {target.Test.Count} test)");
 
         var hyperparameters = Hyperparameters.Resolve("rbpadda", Architectures.Get("rbpadda").HyperparameterSpecs, options.Hyperparameters).Values
@@ -73,9 +128,10 @@ public static class RbpAddaTrainer
         var encoderHp = Architectures.Get("rbpadda-encoder").HyperparameterSpecs.ToDictionary(s => s.Name, s => hyperparameters[s.Name]);
         var featureShape = new NetworkShape([NetworkInput.Vector(RbpAddaParts.FeaturesInput, features)], 1);
         var discriminatorHp = new Dictionary<string, JsonElement> { ["discriminator_hidden"] = JsonSerializer.SerializeToElement(options.DiscriminatorHidden) };
+        var stateHash = StateHash(data, options);
 
         manual_seed((long)(options.Seed & long.MaxValue));
-        var run = new Run(options, source, target, cancellationToken)
+        var run = new Run(options, source, target, log, cancellationToken)
         {
             SourceEncoder = Architectures.Get("rbpadda-encoder").Create(sequenceShape, encoderHp),
             Predictor = Architectures.Get("rbpadda-predictor").Create(featureShape,
@@ -84,49 +140,99 @@ public static class RbpAddaTrainer
         };
         try
         {
-            var stages = new List<StageMetrics>();
+            var resumedAfter = control.StatePath is { } statePath && File.Exists(statePath)
+                ? run.Restore(statePath, stateHash, () => Architectures.Get("rbpadda-discriminator").Create(featureShape, discriminatorHp))
+                : 0;
+
+            void Finish(int stage, string line)
+            {
+                run.StagesDone = stage;
+                if (control.StatePath is { } path) run.Save(path, stateHash);
+                run.DisposeOptimizers();
+                log(line);
+                if (control.StopAfterStage == stage)
+                    throw new OperationCanceledException($"rbp-adda: stopped after stage {stage} as asked" +
+                        (control.StatePath is null ? "" : $"; {control.StatePath} resumes the run"));
+            }
 
             // ---- stage 1: source pre-training ----
-            run.PretrainSource();
-            CopyState(run.SourceEncoder, run.TargetEncoder);
-            stages.Add(run.Measure("pretrain"));
-            log($"rbp-adda stage 1 (source pre-training): source Pearson {stages[^1].SourcePearson:F4}, target Pearson {stages[^1].TargetPearson:F4}");
+            if (run.StagesDone < 1)
+            {
+                run.PretrainSource();
+                CopyState(run.SourceEncoder, run.TargetEncoder);
+                run.Stages.Add(run.Measure("pretrain"));
+                Finish(1, $"rbp-adda stage 1 (source pre-training): {Describe(run.Stages[^1], source, target)}");
+            }
 
             // ---- stage 2: adversarial adaptation ----
-            double? probeBefore = null, probeAfter = null, dBefore = null, dAfter = null, dFirst = null, dLast = null;
-            if (!options.SkipAdaptation && options.AdversarialIterations > 0)
+            if (run.StagesDone < 2)
             {
-                if (options.ProbeIterations > 0) probeBefore = run.ProbeAccuracy(featureShape, discriminatorHp);
-                using var discriminator = Architectures.Get("rbpadda-discriminator").Create(featureShape, discriminatorHp);
-                (var before, var after, var first, var last) = run.Adapt(discriminator);
-                (dBefore, dAfter, dFirst, dLast) = (before, after, first, last);
-                if (options.ProbeIterations > 0) probeAfter = run.ProbeAccuracy(featureShape, discriminatorHp);
-                stages.Add(run.Measure("adapt"));
-                log($"rbp-adda stage 2 (adaptation): source Pearson {stages[^1].SourcePearson:F4}, target Pearson {stages[^1].TargetPearson:F4}; " +
-                    $"D held-out accuracy {dBefore:F3} → {dAfter:F3}, D training accuracy {dFirst:F3} (first tenth) → {dLast:F3} (last tenth); fresh-probe accuracy {probeBefore:F3} → {probeAfter:F3}");
-            }
-            else
-            {
-                log("rbp-adda stage 2 skipped (without ADDA): Mt = Ms");
+                if (!options.SkipAdaptation && options.AdversarialIterations > 0)
+                {
+                    double? probeBefore = options.ProbeIterations > 0 ? run.ProbeAccuracy(featureShape, discriminatorHp) : null;
+                    run.Discriminator = Architectures.Get("rbpadda-discriminator").Create(featureShape, discriminatorHp);
+                    var (before, after, first, last) = run.Adapt(run.Discriminator);
+                    double? probeAfter = options.ProbeIterations > 0 ? run.ProbeAccuracy(featureShape, discriminatorHp) : null;
+                    run.Adaptation = new AdaptationFigures(before, after, first, last, probeBefore, probeAfter);
+                    run.Stages.Add(run.Measure("adapt"));
+                    var f = run.Adaptation;
+                    Finish(2, $"rbp-adda stage 2 (adaptation): {Describe(run.Stages[^1], source, target)}; " +
+                        $"D held-out accuracy {f.DiscriminatorBefore:F3} → {f.DiscriminatorAfter:F3}, D training accuracy {f.DiscriminatorFirst:F3} (first tenth) → " +
+                        $"{f.DiscriminatorLast:F3} (last tenth); fresh-probe accuracy {f.ProbeBefore:F3} → {f.ProbeAfter:F3}");
+                }
+                else
+                {
+                    Finish(2, "rbp-adda stage 2 skipped (without ADDA): Mt = Ms");
+                }
             }
 
             // ---- stage 3: fine-tuning T on both domains ----
-            run.FineTune();
-            stages.Add(run.Measure("finetune"));
-            log($"rbp-adda stage 3 (fine-tuning): source Pearson {stages[^1].SourcePearson:F4}, target Pearson {stages[^1].TargetPearson:F4}");
+            if (run.StagesDone < 3)
+            {
+                run.FineTune();
+                run.Stages.Add(run.Measure("finetune"));
+                Finish(3, $"rbp-adda stage 3 (fine-tuning): {Describe(run.Stages[^1], source, target)}");
+            }
+            run.Discriminator?.Dispose();
+            run.Discriminator = null;
 
-            var result = new RbpAddaResult(run.SourceEncoder, run.TargetEncoder, run.Predictor, options, hyperparameters, spec,
-                source.Name, target.Name, source.Tasks, target.Tasks, stages, new AdaptationFigures(dBefore, dAfter, dFirst, dLast, probeBefore, probeAfter),
-                source.Train.Count, target.Train.Count);
-            return result;
+            return new RbpAddaResult(run.SourceEncoder, run.TargetEncoder, run.Predictor, options, hyperparameters, spec,
+                source.Name, target.Name, source.Tasks, target.Tasks, [.. run.Stages], run.Adaptation,
+                source.Train.Count, target.Train.Count, resumedAfter);
         }
         catch
         {
             run.SourceEncoder.Dispose();
             run.TargetEncoder.Dispose();
             run.Predictor.Dispose();
+            run.Discriminator?.Dispose();
+            run.DisposeOptimizers();
             throw;
         }
+    }
+
+    private static string Describe(StageMetrics m, RbpAddaDomain source, RbpAddaDomain target) =>
+        $"Pearson source ({source.Name}) {m.SourcePearson:F4}, target ({target.Name}) {m.TargetPearson:F4}";
+
+    /// <summary>
+    /// What a resumable state must match: every option except the thread count, and every record's sequence and
+    /// labels in order (ids do not change the result).
+    /// </summary>
+    public static string StateHash(RbpAddaData data, RbpAddaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text) => hash.AppendData(System.Text.Encoding.UTF8.GetBytes(text));
+        Add(JsonSerializer.Serialize(options with { Threads = 0 }, Json));
+        foreach (var (part, records) in new[] { ("in-vitro/train", data.InVitroTrain), ("in-vitro/test", data.InVitroTest),
+                     ("in-vivo/train", data.InVivoTrain), ("in-vivo/test", data.InVivoTest) })
+        {
+            Add($"\n#{part} {records.Count}\n");
+            foreach (var r in records)
+                Add($"{r.Sequence}\t{string.Join(",", r.Labels.Select(l => BitConverter.DoubleToInt64Bits(l)))}\n");
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static void CopyState(INetwork from, INetwork to)
@@ -134,21 +240,6 @@ public static class RbpAddaTrainer
         var state = from.Module.state_dict();
         try { to.Module.load_state_dict(state); }
         finally { foreach (var t in state.Values) t.Dispose(); }
-    }
-
-    private sealed record Domain(string Name, EncodedSplit Train, EncodedSplit Test, IReadOnlyList<TaskInfo> Tasks)
-    {
-        public static Domain Create(string name, IReadOnlyList<SequenceRecord> train, IReadOnlyList<SequenceRecord> test, EncodingSpec spec)
-        {
-            if (train.Count < 2) throw new ArgumentException($"the {name} training part needs at least 2 records, got {train.Count}");
-            if (test.Count < 2) throw new ArgumentException($"the {name} held-out part needs at least 2 records, got {test.Count}");
-            foreach (var r in train.Concat(test))
-                if (r.Labels.Count != 1) throw new ArgumentException($"{name} record '{r.Id}' has {r.Labels.Count} labels; RBP-ADDA needs one score");
-            IReadOnlyList<TaskInfo> tasks = [new TaskInfo { Name = TaskName, Type = TaskType.Regression }];
-            tasks = EncodedSplit.FitLabelTransforms(tasks, [LabelTransformSpec.MinMax], train);
-            var encoder = new InputEncoder(spec);
-            return new Domain(name, EncodedSplit.Encode("train", train, encoder, tasks), EncodedSplit.Encode("test", test, encoder, tasks), tasks);
-        }
     }
 
     /// <summary>Endless shuffled minibatches of one split: a fresh deterministic permutation each pass.</summary>
@@ -186,9 +277,12 @@ public static class RbpAddaTrainer
         }
     }
 
-    private sealed class Run(RbpAddaOptions options, Domain source, Domain target, CancellationToken cancellation)
+    private sealed class Run(RbpAddaOptions options, RbpAddaDomain source, RbpAddaDomain target, Action<string> log, CancellationToken cancellation)
     {
         private readonly SequenceAugmenter _augmenter = new(options.Augmentation);
+        // The optimisers of the stage in progress, by name; saved with the stage's state, then disposed (each stage
+        // starts fresh optimisers, as the procedure prescribes).
+        private readonly Dictionary<string, optim.Optimizer> _optimizers = new(StringComparer.Ordinal);
         private int _batchCounter;
 
         public required INetwork SourceEncoder { get; init; }
@@ -196,6 +290,84 @@ public static class RbpAddaTrainer
         public required INetwork TargetEncoder { get; init; }
 
         public required INetwork Predictor { get; init; }
+
+        /// <summary>D: created in stage 2 (after the probe), kept so that its weights go into the state files.</summary>
+        public INetwork? Discriminator { get; set; }
+
+        public int StagesDone { get; set; }
+
+        public List<StageMetrics> Stages { get; } = [];
+
+        public AdaptationFigures Adaptation { get; set; } = AdaptationFigures.None;
+
+        private T Track<T>(string name, T optimizer) where T : optim.Optimizer
+        {
+            _optimizers[name] = optimizer;
+            return optimizer;
+        }
+
+        public void DisposeOptimizers()
+        {
+            foreach (var o in _optimizers.Values) o.Dispose();
+            _optimizers.Clear();
+        }
+
+        public void Save(string path, string stateHash)
+        {
+            var sections = new List<(string, IReadOnlyDictionary<string, Tensor>)>
+            {
+                ("ms", SourceEncoder.Module.state_dict()), ("mt", TargetEncoder.Module.state_dict()), ("t", Predictor.Module.state_dict()),
+            };
+            if (Discriminator is not null) sections.Add(("d", Discriminator.Module.state_dict()));
+            foreach (var (name, optimizer) in _optimizers) sections.Add(($"optimizer.{name}", optimizer.state_dict()));
+            try
+            {
+                RbpAddaStateFile.Save(path, new RbpAddaStateInfo
+                {
+                    StateHash = stateHash, StagesDone = StagesDone, BatchCounter = _batchCounter, Stages = [.. Stages], Adaptation = Adaptation,
+                }, sections);
+            }
+            finally
+            {
+                foreach (var (_, tensors) in sections)
+                    foreach (var t in tensors.Values) t.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Loads a saved state of the same options and data into this run (networks, D when stage 2 had run,
+        /// figures, batch counter, then the generator last, so that creating D here draws nothing the run would
+        /// not have drawn). Returns the stages it restored (0 when the state belongs to another run).
+        /// </summary>
+        public int Restore(string path, string stateHash, Func<INetwork> createDiscriminator)
+        {
+            using var state = RbpAddaStateFile.Load(path);
+            if (state.Info.StateHash != stateHash)
+            {
+                log($"rbp-adda: {path} belongs to other options or data; starting afresh");
+                return 0;
+            }
+            SourceEncoder.Module.load_state_dict(state.Section("ms"));
+            TargetEncoder.Module.load_state_dict(state.Section("mt"));
+            Predictor.Module.load_state_dict(state.Section("t"));
+            var d = state.Section("d");
+            if (d.Count > 0)
+            {
+                Discriminator = createDiscriminator();
+                Discriminator.Module.load_state_dict(d);
+            }
+            StagesDone = state.Info.StagesDone;
+            _batchCounter = state.Info.BatchCounter;
+            Stages.AddRange(state.Info.Stages);
+            Adaptation = state.Info.Adaptation;
+            set_rng_state(state.TorchRng);
+            log(StagesDone >= 3
+                ? $"rbp-adda: {path} holds a finished run; restoring its result"
+                : $"rbp-adda: resuming after stage {StagesDone} from {path}");
+            foreach (var s in Stages)
+                log($"rbp-adda   {s.Stage} (restored): Pearson source ({source.Name}) {s.SourcePearson:F4}, target ({target.Name}) {s.TargetPearson:F4}");
+            return StagesDone;
+        }
 
         /// <summary>A training minibatch [n, C, L], augmented when augmentation is on (training data only).</summary>
         private Tensor TrainingBatch(EncodedSplit split, ReadOnlySpan<int> indices, bool augment = true)
@@ -220,7 +392,7 @@ public static class RbpAddaTrainer
         public void PretrainSource()
         {
             var parameters = SourceEncoder.Module.parameters().Concat(Predictor.Module.parameters()).ToList();
-            using var optimizer = optim.Adam(parameters, options.SourceLearningRate);
+            var optimizer = Track("source", optim.Adam(parameters, options.SourceLearningRate));
             SourceEncoder.Module.train();
             Predictor.Module.train();
             var n = source.Train.Count;
@@ -228,6 +400,8 @@ public static class RbpAddaTrainer
             {
                 var order = Enumerable.Range(0, n).ToArray();
                 DeterministicRandom.For(options.Seed, $"rbpadda/source/{epoch}").Shuffle(order);
+                double lossSum = 0;
+                var steps = 0;
                 for (var start = 0; start < n; start += options.BatchSize)
                 {
                     cancellation.ThrowIfCancellationRequested();
@@ -238,11 +412,13 @@ public static class RbpAddaTrainer
                     var x = TrainingBatch(source.Train, indices);
                     var y = source.Train.LabelBatch(indices);
                     var loss = nn.functional.mse_loss(Predictor.Forward([SourceEncoder.Forward([x])]), y);
-                    CheckFinite(loss, "source pre-training");
+                    lossSum += CheckFinite(loss, "source pre-training");
+                    steps++;
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
                 }
+                log($"rbp-adda stage 1: epoch {epoch + 1}/{options.SourceEpochs}, training MSE {lossSum / Math.Max(1, steps):F4}");
             }
         }
 
@@ -253,8 +429,8 @@ public static class RbpAddaTrainer
         /// </summary>
         public (double Before, double After, double First, double Last) Adapt(INetwork discriminator)
         {
-            using var optimizerD = optim.Adam(discriminator.Module.parameters(), options.DiscriminatorLearningRate, beta1: options.AdversarialBeta1);
-            using var optimizerMt = optim.Adam(TargetEncoder.Module.parameters(), options.TargetEncoderLearningRate, beta1: options.AdversarialBeta1);
+            var optimizerD = Track("discriminator", optim.Adam(discriminator.Module.parameters(), options.DiscriminatorLearningRate, beta1: options.AdversarialBeta1));
+            var optimizerMt = Track("target-encoder", optim.Adam(TargetEncoder.Module.parameters(), options.TargetEncoderLearningRate, beta1: options.AdversarialBeta1));
             var sourceBatches = new BatchCycler(source.Train.Count, options.BatchSize, options.Seed, "rbpadda/adapt/source");
             var targetBatches = new BatchCycler(target.Train.Count, options.BatchSize, options.Seed, "rbpadda/adapt/target");
             SourceEncoder.Module.eval();
@@ -263,6 +439,8 @@ public static class RbpAddaTrainer
             var window = Math.Max(1, options.AdversarialIterations / 10);
             double first = 0, last = 0, before = 0;
             var total = options.DiscriminatorWarmup + options.AdversarialIterations;
+            var report = Math.Max(1, options.AdversarialIterations / 4);
+            double windowAccuracy = 0, windowMt = 0;
             for (var step = 0; step < total; step++)
             {
                 var it = step - options.DiscriminatorWarmup;
@@ -296,14 +474,21 @@ public static class RbpAddaTrainer
                 if (it < 0) continue; // warm-up: D only
                 if (it < window) first += accuracy / window;
                 if (it >= options.AdversarialIterations - window) last += accuracy / window;
+                windowAccuracy += accuracy;
 
                 // Mt: fool D (target features labelled 1).
                 var fooled = discriminator.Forward([TargetEncoder.Forward([xt])]);
                 var lossMt = nn.functional.binary_cross_entropy_with_logits(fooled, ones([xt.shape[0], 1]));
-                CheckFinite(lossMt, "adaptation (target encoder)");
+                windowMt += CheckFinite(lossMt, "adaptation (target encoder)");
                 optimizerMt.zero_grad();
                 lossMt.backward();
                 optimizerMt.step();
+                if ((it + 1) % report == 0 || it + 1 == options.AdversarialIterations)
+                {
+                    var count = it % report + 1;
+                    log($"rbp-adda stage 2: iteration {it + 1}/{options.AdversarialIterations}, D training accuracy {windowAccuracy / count:F3}, Mt loss {windowMt / count:F4}");
+                    windowAccuracy = windowMt = 0;
+                }
             }
             TargetEncoder.Module.eval();
             return (before, HeldOutAccuracy(discriminator), first, last);
@@ -318,7 +503,9 @@ public static class RbpAddaTrainer
         public void FineTune()
         {
             if (options.FineTuneIterations == 0) return;
-            using var optimizer = optim.Adam(Predictor.Module.parameters(), options.FineTuneLearningRate);
+            var optimizer = Track("finetune", optim.Adam(Predictor.Module.parameters(), options.FineTuneLearningRate));
+            var report = Math.Max(1, options.FineTuneIterations / 4);
+            double windowLoss = 0;
             var sourceBatches = new BatchCycler(source.Train.Count, options.BatchSize, options.Seed, "rbpadda/finetune/source");
             var targetBatches = new BatchCycler(target.Train.Count, options.BatchSize, options.Seed, "rbpadda/finetune/target");
             SourceEncoder.Module.eval();
@@ -333,10 +520,15 @@ public static class RbpAddaTrainer
                     var indices = batches.Next();
                     var f = Features(encoder, TrainingBatch(domain.Train, indices));
                     var loss = nn.functional.mse_loss(Predictor.Forward([f]), domain.Train.LabelBatch(indices));
-                    CheckFinite(loss, "fine-tuning");
+                    windowLoss += CheckFinite(loss, "fine-tuning");
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
+                }
+                if ((it + 1) % report == 0 || it + 1 == options.FineTuneIterations)
+                {
+                    log($"rbp-adda stage 3: iteration {it + 1}/{options.FineTuneIterations}, training MSE (both domains) {windowLoss / (2 * (it % report + 1)):F4}");
+                    windowLoss = 0;
                 }
             }
         }
@@ -419,11 +611,12 @@ public static class RbpAddaTrainer
             return (double)hits / split.Count;
         }
 
-        private static void CheckFinite(Tensor loss, string stage)
+        private static double CheckFinite(Tensor loss, string stage)
         {
             var value = loss.item<float>();
             if (!float.IsFinite(value))
                 throw new InvalidOperationException($"rbp-adda {stage}: the loss became {value}; lower the learning rate");
+            return value;
         }
     }
 

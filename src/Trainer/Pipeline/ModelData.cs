@@ -4,6 +4,8 @@ using RbpPipeline.Contracts.Labels;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Contracts.Storage;
+using RbpPipeline.Trainer.Adaptation;
+using RbpPipeline.Trainer.Augmentation;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Synthetic;
@@ -23,12 +25,16 @@ public sealed record ModelData(
     EncodedSplit Test,
     IReadOnlyDictionary<string, string> DataSha256)
 {
+    /// <summary>For an RBP-ADDA model, the domain whose data these are ("in-vitro" or "in-vivo"); null otherwise.</summary>
+    public string? Domain { get; init; }
+
     public NetworkShape Shape => new([.. Encoding.InputTensors().Select(t => new NetworkInput(t.Name, t.Channels.Count, Encoding.Length))],
         Tasks.Sum(t => t.Type == TaskType.Multiclass ? t.Classes!.Count : 1));
 
     /// <summary>Reads, splits, fits and encodes the data of <paramref name="plan"/>.</summary>
     public static ModelData Prepare(ModelPlan plan, IArchitecture architecture, FileHashes hashes)
     {
+        if (plan.Adaptation is not null) return PrepareAdaptation(plan, hashes);
         var (splits, tracks) = DatasetReader.Read(plan.Dataset, plan.Seed);
         var wanted = plan.Model.Tracks;
         var encoding = new EncodingSpec
@@ -53,8 +59,51 @@ public sealed record ModelData(
             EncodedSplit.Encode("train", splits.Train, encoder, tasks),
             EncodedSplit.Encode("validation", splits.Validation, encoder, tasks),
             EncodedSplit.Encode("test", splits.Test, encoder, tasks),
-            plan.Dataset.Files.Distinct().ToDictionary(f => Path.GetRelativePath(plan.Dataset.DataRoot, f).Replace('\\', '/'), hashes.Of, StringComparer.Ordinal));
+            DataDigests(plan, hashes));
     }
+
+    private static Dictionary<string, string> DataDigests(ModelPlan plan, FileHashes hashes) =>
+        plan.Files.ToDictionary(f => Path.GetRelativePath(plan.Dataset.DataRoot, f).Replace('\\', '/'), hashes.Of, StringComparer.Ordinal);
+
+    /// <summary>
+    /// An RBP-ADDA model's own domain exactly as the procedure sees it (in-vivo peaks preprocessed into fragments,
+    /// minmax fitted on that domain's training labels, length and padding fixed): what prepare reports and evaluate
+    /// scores the checkpoint on. There is no validation part.
+    /// </summary>
+    private static ModelData PrepareAdaptation(ModelPlan plan, FileHashes hashes)
+    {
+        var adaptation = plan.Adaptation!;
+        var options = AdaptationOptions(plan, threads: 0);
+        // The source path is the source domain: in vitro, unless the run is reversed.
+        var inVivo = adaptation.SourcePath == options.Reversed;
+        var (train, test) = DatasetReader.ReadTrainTest(inVivo ? adaptation.InVivo : adaptation.InVitro, plan.Seed);
+        RbpAddaDomain domain;
+        try { domain = RbpAddaTrainer.PrepareDomain(inVivo, train, test, options); }
+        catch (ArgumentException e) { throw new InvalidOperationException($"{plan.Name}: {e.Message}", e); }
+        var encoding = RbpAddaTrainer.Encoding(options);
+        return new ModelData(encoding, domain.Tasks, domain.Train, EncodedSplit.Encode("validation", [], new InputEncoder(encoding), domain.Tasks),
+            domain.Test, DataDigests(plan, hashes)) { Domain = domain.Name };
+    }
+
+    /// <summary>
+    /// An RBP-ADDA entry's options for a run: the file's <c>adaptation</c> settings with the seed (adaptation.seed, else
+    /// the model's), the composite's hyperparameters, training.augmentation (seeded the same way) and the threads.
+    /// </summary>
+    public static RbpAddaOptions AdaptationOptions(ModelPlan plan, int threads)
+    {
+        var adaptation = plan.Model.Adaptation ?? throw new ArgumentException($"{plan.Name} is not an RBP-ADDA model", nameof(plan));
+        var seed = adaptation.Seed ?? plan.Seed;
+        return adaptation.Options with
+        {
+            Seed = seed,
+            Hyperparameters = plan.Model.Hyperparameters,
+            Augmentation = plan.Model.Training.Augmentation?.Resolve(seed) ?? new AugmentationOptions(),
+            Threads = threads,
+        };
+    }
+
+    /// <summary>The model's training.augmentation with its seed resolved (the model's seed by default); null = none.</summary>
+    public static AugmentationOptions? Augmentation(ModelPlan plan) => plan.Model.Training.Augmentation?.Resolve(plan.Seed);
 
     /// <summary>The training options: the architecture's defaults, fitted to the task type, with the model's overrides.</summary>
     public static TrainingOptions Options(ModelPlan plan, IArchitecture architecture)
@@ -104,13 +153,17 @@ public sealed record ModelData(
             model = plan.Model,
             dataset = d.Config with { },
             fanOut = d.FanOutName,
-            files = d.Files.Select(f => Path.GetRelativePath(d.DataRoot, f).Replace('\\', '/')).ToArray(),
+            files = (plan.Adaptation is null ? d.Files : plan.Files).Select(f => Path.GetRelativePath(d.DataRoot, f).Replace('\\', '/')).ToArray(),
             training = Options(plan, architecture) with { Threads = 0 },
             hyperparameters = Hyperparameters.Resolve(architecture.Name, architecture.HyperparameterSpecs, plan.Model.Hyperparameters).Values
                 .OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(),
             seed = plan.Seed,
         };
-        return Hash(JsonSerializer.SerializeToUtf8Bytes(content, HashJson));
+        var json = JsonSerializer.Serialize(content, HashJson);
+        // An RBP-ADDA model also depends on its in-vivo data set and on which path it is (kept apart from the JSON
+        // above so that no other model's hash changed when RBP-ADDA entries came).
+        if (plan.Adaptation is { } a) json += JsonSerializer.Serialize(new { inVivo = a.InVivo.Config with { }, path = a.Path }, HashJson);
+        return Hash(json);
     }
 
     internal static readonly JsonSerializerOptions HashJson = new()
@@ -147,6 +200,22 @@ public sealed class FileHashes
 /// <summary>Reads a resolved data set with the Trainer's readers and splits it.</summary>
 public static class DatasetReader
 {
+    /// <summary>
+    /// RBP-ADDA's two parts (it has no validation part): the training file and the test file, or a single file split
+    /// at random with the validation share left in training (the test part is the same one the usual split draws).
+    /// A validation file is not read.
+    /// </summary>
+    public static (IReadOnlyList<SequenceRecord> Train, IReadOnlyList<SequenceRecord> Test) ReadTrainTest(ResolvedDataset d, ulong seed)
+    {
+        if (d.SingleFile is { } single)
+        {
+            var f = d.Config.Split;
+            var splits = DatasetSplitter.Random(ReadFile(d, single, t => t.SingleFile), new SplitFractions(f.Train + f.Validation, 0, f.Test), seed);
+            return (splits.Train, splits.Test);
+        }
+        return (ReadFile(d, d.Train!, t => t.Train), ReadFile(d, d.Test!, t => t.Test));
+    }
+
     public static (DatasetSplits Splits, IReadOnlyList<TrackSpec> Tracks) Read(ResolvedDataset d, ulong seed)
     {
         var c = d.Config;

@@ -1,7 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using RbpPipeline.Contracts.Labels;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
+using RbpPipeline.Trainer.Adaptation;
+using RbpPipeline.Trainer.Augmentation;
 using RbpPipeline.Trainer.Training;
 
 namespace RbpPipeline.Trainer.Pipeline;
@@ -95,14 +98,23 @@ public sealed record TrackConfig
     public string? SingleFile { get; init; }
 }
 
-/// <summary>A model entry: an architecture trained on a data set.</summary>
+/// <summary>
+/// A model entry: an architecture trained on a data set, or (<see cref="Adaptation"/>) an RBP-ADDA entry trained on
+/// an in-vitro and an in-vivo data set that yields two models, <c>&lt;entry&gt;-source</c> and <c>&lt;entry&gt;-target</c>.
+/// </summary>
 public sealed record ModelConfig
 {
     public required string Name { get; init; }
 
     public required string Architecture { get; init; }
 
+    /// <summary>The data set; for an RBP-ADDA entry its <c>source</c> (in-vitro) data set.</summary>
     public required string Dataset { get; init; }
+
+    /// <summary>Set for an RBP-ADDA entry (<c>source</c> / <c>target</c> / <c>adaptation</c>); null for every other model.</summary>
+    // Left out of the configuration hash's JSON when null, so that adding the key changed no other model's hash.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AdaptationConfig? Adaptation { get; init; }
 
     public IReadOnlyDictionary<string, JsonElement> Hyperparameters { get; init; } = new Dictionary<string, JsonElement>();
 
@@ -118,6 +130,39 @@ public sealed record ModelConfig
 
     /// <summary>Overrides the file's seed.</summary>
     public ulong? Seed { get; init; }
+}
+
+/// <summary>
+/// An RBP-ADDA entry: <see cref="Source"/> is the in-vitro data set and <see cref="Target"/> the in-vivo one (the
+/// paper's roles; <see cref="RbpAddaOptions.Reversed"/> swaps the domains' roles, not these names).
+/// </summary>
+public sealed record AdaptationConfig
+{
+    public required string Source { get; init; }
+
+    public required string Target { get; init; }
+
+    /// <summary>The procedure's settings as the file gives them; seed, hyperparameters, augmentation and threads are filled in per run.</summary>
+    public required RbpAddaOptions Options { get; init; }
+
+    /// <summary>adaptation.seed; null = the model's seed.</summary>
+    public ulong? Seed { get; init; }
+}
+
+/// <summary>training.augmentation: on-the-fly augmentation of training batches (never validation or test data).</summary>
+public sealed record AugmentationConfig
+{
+    public required AugmentationKind Kind { get; init; }
+
+    public int PositionsPerSequence { get; init; } = 1;
+
+    public double Fraction { get; init; } = 1.0;
+
+    /// <summary>null = the model's seed.</summary>
+    public ulong? Seed { get; init; }
+
+    public AugmentationOptions Resolve(ulong modelSeed) =>
+        new() { Kind = Kind, PositionsPerSequence = PositionsPerSequence, Fraction = Fraction, Seed = Seed ?? modelSeed };
 }
 
 /// <summary>The input encoding a model declares; tracks come from the data set.</summary>
@@ -148,4 +193,9 @@ public sealed record TrainingOverrides
     public MonitorMode? Mode { get; init; }
     public double? MinDelta { get; init; }
     public double? GradientClip { get; init; }
+
+    /// <summary>null = no augmentation.</summary>
+    // Left out of the configuration hash's JSON when null, so that adding the key changed no other model's hash.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AugmentationConfig? Augmentation { get; init; }
 }

@@ -225,13 +225,15 @@ public static partial class PipelineLoader
         if (!SafeName().IsMatch(name))
             throw parent.Error(keyNode, path, $"model name '{name}' may only contain letters, digits, '.', '_' and '-' (it names folders and published models)");
         var map = parent.AsMap(parent.Get(name) ?? throw parent.Error(keyNode, path, "expected a mapping describing the model, found nothing"), path);
-        map.AllowOnly("architecture", "dataset", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed");
+        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed");
 
         var archNode = map.Required("architecture", $"one of {string.Join(", ", architectures.Names)}");
         var archName = map.AsString(archNode, map.KeyPath("architecture"));
         var architecture = architectures.Find(archName)
             ?? throw map.Error(archNode, map.KeyPath("architecture"),
                 $"unknown architecture '{archName}'{DidYouMean.Suggest(archName, architectures.Names)} (known: {string.Join(", ", architectures.Names)})");
+        if (map.Has("source") || map.Has("target") || map.Has("adaptation"))
+            return ReadAdaptationModel(map, name, architecture, datasets);
 
         var datasetNode = map.Required("dataset", "the name of an entry under 'datasets'");
         var datasetName = map.AsString(datasetNode, map.KeyPath("dataset"));
@@ -239,26 +241,13 @@ public static partial class PipelineLoader
             throw map.Error(datasetNode, map.KeyPath("dataset"),
                 $"no data set named '{datasetName}'{DidYouMean.Suggest(datasetName, datasets.Keys)} (declared: {string.Join(", ", datasets.Keys)})");
 
-        var hyperparameters = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        if (map.Map("hyperparameters") is { } hp)
-        {
-            var known = architecture.HyperparameterSpecs.Select(s => s.Name).ToArray();
-            hp.AllowOnly(known);
-            foreach (var key in hp.Keys)
-            {
-                var node = hp.Get(key) ?? throw hp.Error(hp.KeyNode(key), hp.KeyPath(key), "expected a value, found nothing (null)");
-                var value = hp.ToJson(node, hp.KeyPath(key));
-                try { Hyperparameters.Resolve(architecture.Name, architecture.HyperparameterSpecs, new Dictionary<string, JsonElement> { [key] = value }); }
-                catch (ArgumentException e) { throw hp.Error(node, hp.KeyPath(key), e.Message); }
-                hyperparameters[key] = value;
-            }
-        }
+        var hyperparameters = ReadHyperparameters(map, architecture);
 
         var training = new TrainingOverrides();
         if (map.Map("training") is { } t)
         {
             t.AllowOnly("optimizer", "learning_rate", "weight_decay", "momentum", "batch_size", "epochs", "early_stopping", "lr_decay_factor",
-                "lr_decay_patience", "min_learning_rate", "loss", "monitor", "mode", "min_delta", "gradient_clip");
+                "lr_decay_patience", "min_learning_rate", "loss", "monitor", "mode", "min_delta", "gradient_clip", "augmentation");
             training = new TrainingOverrides
             {
                 Optimizer = t.Has("optimizer") ? t.Enum("optimizer", OptimizerKind.Adam, Optimizers) : null,
@@ -276,6 +265,7 @@ public static partial class PipelineLoader
                 Mode = t.Has("mode") ? t.Enum("mode", MonitorMode.Max, Modes) : null,
                 MinDelta = t.Double("min_delta", 0),
                 GradientClip = t.Double("gradient_clip", 0),
+                Augmentation = ReadAugmentation(t),
             };
             CheckLossAndMonitor(t, training, dataset);
         }
@@ -328,6 +318,25 @@ public static partial class PipelineLoader
             Tracks = tracks,
             Seed = map.Int("seed", 0) is { } s ? (ulong)s : null,
         };
+    }
+
+    private static Dictionary<string, JsonElement> ReadHyperparameters(YamlMap map, IArchitecture architecture)
+    {
+        var hyperparameters = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (map.Map("hyperparameters") is { } hp)
+        {
+            var known = architecture.HyperparameterSpecs.Select(s => s.Name).ToArray();
+            hp.AllowOnly(known);
+            foreach (var key in hp.Keys)
+            {
+                var node = hp.Get(key) ?? throw hp.Error(hp.KeyNode(key), hp.KeyPath(key), "expected a value, found nothing (null)");
+                var value = hp.ToJson(node, hp.KeyPath(key));
+                try { Hyperparameters.Resolve(architecture.Name, architecture.HyperparameterSpecs, new Dictionary<string, JsonElement> { [key] = value }); }
+                catch (ArgumentException e) { throw hp.Error(node, hp.KeyPath(key), e.Message); }
+                hyperparameters[key] = value;
+            }
+        }
+        return hyperparameters;
     }
 
     private static void CheckLossAndMonitor(YamlMap t, TrainingOverrides training, DatasetConfig dataset)

@@ -30,7 +30,36 @@ public sealed record ResolvedDataset
 public sealed record ResolvedTrack(TrackConfig Config, string? Train, string? Validation, string? Test, string? SingleFile);
 
 /// <summary>One model to build: a model entry bound to one (resolved) data set.</summary>
-public sealed record ModelPlan(string Name, ModelConfig Model, ResolvedDataset Dataset, ulong Seed);
+public sealed record ModelPlan(string Name, ModelConfig Model, ResolvedDataset Dataset, ulong Seed)
+{
+    /// <summary>Set for the two models of an RBP-ADDA entry (<see cref="Dataset"/> is then its in-vitro data set).</summary>
+    public AdaptationPlan? Adaptation { get; init; }
+
+    /// <summary>Every data file the model reads (both data sets of an RBP-ADDA entry), each once.</summary>
+    public IEnumerable<string> Files => (Adaptation is { } a ? a.InVitro.Files.Concat(a.InVivo.Files) : Dataset.Files).Distinct();
+}
+
+/// <summary>Which of an RBP-ADDA entry's two models a plan is.</summary>
+public enum AdaptationPath
+{
+    /// <summary><c>&lt;entry&gt;-source</c>: the source encoder Ms + the predictor T (in-vitro-like sequences, unless reversed).</summary>
+    Source,
+
+    /// <summary><c>&lt;entry&gt;-target</c>: the adapted target encoder Mt + T (in-vivo sequences, unless reversed).</summary>
+    Target,
+}
+
+/// <summary>
+/// An RBP-ADDA entry's two data sets and which path this plan is. Both plans share one training run, whose
+/// resumable state lives in the entry's own run folder <c>&lt;out&gt;/&lt;entry&gt;/</c>.
+/// </summary>
+public sealed record AdaptationPlan(string Entry, ResolvedDataset InVitro, ResolvedDataset InVivo, AdaptationPath Path)
+{
+    public bool SourcePath => Path == AdaptationPath.Source;
+
+    /// <summary>The suffix of the plan's name: "source" or "target".</summary>
+    public string Suffix => SourcePath ? "source" : "target";
+}
 
 /// <summary>
 /// Expands the models of a pipeline into plans: paths resolved against the data root, and fan-out entries (a data set
@@ -58,6 +87,18 @@ public static partial class PipelinePlanner
         {
             var dataset = config.Datasets[model.Dataset];
             var seed = model.Seed ?? config.Seed;
+            if (model.Adaptation is { } adaptation)
+            {
+                // One training run, two models: the loader allows only plain data sets here.
+                var inVitro = Resolve(config.Datasets[adaptation.Source], null, root);
+                var inVivo = Resolve(config.Datasets[adaptation.Target], null, root);
+                foreach (var path in new[] { AdaptationPath.Source, AdaptationPath.Target })
+                {
+                    var plan = new AdaptationPlan(model.Name, inVitro, inVivo, path);
+                    plans.Add(new ModelPlan($"{model.Name}-{plan.Suffix}", model, inVitro, seed) { Adaptation = plan });
+                }
+                continue;
+            }
             if (!dataset.FansOut)
             {
                 plans.Add(new ModelPlan(model.Name, model, Resolve(dataset, null, root), seed));
@@ -76,6 +117,12 @@ public static partial class PipelinePlanner
         var clash = plans.GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
             throw new PipelineConfigException(config.File, 0, 0, "models", $"two models would both be called '{clash.Key}' (fan-out names are <model>-<name>); rename one");
+        // An RBP-ADDA entry keeps its training state in <out>/<entry>/, so no model may be called like the entry.
+        var entry = config.Models.Where(m => m.Adaptation is not null).Select(m => m.Name)
+            .FirstOrDefault(e => plans.Any(p => string.Equals(p.Name, e, StringComparison.OrdinalIgnoreCase)));
+        if (entry is not null)
+            throw new PipelineConfigException(config.File, 0, 0, "models",
+                $"a model would be called '{entry}', the name of an RBP-ADDA entry whose run folder holds its training state; rename one");
         return plans;
     }
 

@@ -69,6 +69,12 @@ public sealed class StageContext
 
     public string StatePath => Path.Combine(RunFolder, TrainingStateFile.FileName);
 
+    /// <summary>
+    /// An RBP-ADDA entry's own run folder <c>&lt;out&gt;/&lt;entry&gt;/</c> beside its two models' folders: the one training
+    /// run both share keeps its state there. Null for other models.
+    /// </summary>
+    public string? EntryFolder => Plan.Adaptation is { } a ? Path.Combine(Path.GetDirectoryName(RunFolder)!, a.Entry) : null;
+
     /// <summary>See <see cref="ModelData.ConfigHash"/>.</summary>
     public string ConfigHash => _configHash ??= ModelData.ConfigHash(Plan, Architecture);
 
@@ -77,7 +83,7 @@ public sealed class StageContext
 
     /// <summary>SHA-256 of every data file of the model, by path relative to the data root.</summary>
     public IReadOnlyDictionary<string, string> DataSha256 =>
-        Plan.Dataset.Files.Distinct().ToDictionary(f => Path.GetRelativePath(Plan.Dataset.DataRoot, f).Replace('\\', '/'), Hashes.Of, StringComparer.Ordinal);
+        Plan.Files.ToDictionary(f => Path.GetRelativePath(Plan.Dataset.DataRoot, f).Replace('\\', '/'), Hashes.Of, StringComparer.Ordinal);
 
     /// <summary>The checkpoint the train stage wrote, verified; a <see cref="StagePrerequisiteException"/> when there is none.</summary>
     public Checkpoint OpenCheckpoint()

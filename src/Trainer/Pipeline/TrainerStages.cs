@@ -51,7 +51,8 @@ public sealed class PrepareStage : IStageHandler
         TrainerStages.WriteJson(Path.Combine(context.RunFolder, OutputFile), new
         {
             model = context.Plan.Name,
-            dataset = context.Plan.Dataset.Config.Name,
+            dataset = context.Plan.Adaptation is { } a ? (data.Domain == "in-vivo" ? a.InVivo : a.InVitro).Config.Name : context.Plan.Dataset.Config.Name,
+            domain = data.Domain,
             fanOut = context.Plan.Dataset.FanOutName,
             tasks = data.Tasks.Select(t => t.Name),
             encoding = new { data.Encoding.Length, policy = data.Encoding.LengthPolicy, inputs = data.Encoding.InputTensors().Select(t => new { t.Name, t.Channels }) },
@@ -63,7 +64,7 @@ public sealed class PrepareStage : IStageHandler
             }),
             dataSha256 = data.DataSha256,
         });
-        var summary = string.Join(", ", splits.Select(s => $"{s.Count} {s.Name}"));
+        var summary = (data.Domain is null ? "" : $"{data.Domain} domain: ") + string.Join(", ", splits.Select(s => $"{s.Count} {s.Name}"));
         return Task.FromResult($"{summary} records; inputs {string.Join(" + ", data.Encoding.InputTensors().Select(t => $"{t.Name}[{t.Channels.Count}×{data.Encoding.Length}]"))}");
     }
 }
@@ -93,6 +94,7 @@ public sealed class TrainStage : IStageHandler
 
     public Task<string> RunAsync(StageContext context, CancellationToken cancellationToken)
     {
+        if (context.Plan.Adaptation is not null) return Task.FromResult(AdaptationTraining.Run(context, cancellationToken));
         var plan = context.Plan;
         var architecture = context.Architecture;
         var data = context.Data;
@@ -100,6 +102,7 @@ public sealed class TrainStage : IStageHandler
         var hyperparameters = Hyperparameters.Resolve(architecture.Name, architecture.HyperparameterSpecs, plan.Model.Hyperparameters).Values;
         Directory.CreateDirectory(context.RunFolder);
         var stateHash = ModelData.Hash(context.ConfigHash + string.Concat(data.DataSha256.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value)));
+        var augmentation = ModelData.Augmentation(plan);
         using var outcome = ModelTrainer.Train(new TrainingRequest
         {
             Architecture = architecture,
@@ -112,6 +115,7 @@ public sealed class TrainStage : IStageHandler
             StatePath = context.StatePath,
             ConfigHash = stateHash,
             Progress = new ConsoleTrainingProgress(context.Log, context.Interactive, plan.Name),
+            Augmentation = augmentation is null ? null : new Augmentation.SequenceAugmenter(augmentation),
         }, cancellationToken);
 
         var evaluations = new[] { data.Train, data.Validation, data.Test }.Where(s => s.Count > 0)
@@ -121,6 +125,7 @@ public sealed class TrainStage : IStageHandler
         var training = JsonSerializer.SerializeToElement(new
         {
             options = options with { Threads = 0 },
+            augmentation,
             threads = torchThreads(),
             bestEpoch = outcome.BestEpoch,
             bestValue = outcome.BestValue,

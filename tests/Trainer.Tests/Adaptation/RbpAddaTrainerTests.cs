@@ -99,6 +99,71 @@ public sealed class RbpAddaTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Stopping_after_each_stage_and_resuming_ends_bit_identical_to_an_uninterrupted_run()
+    {
+        using var folder = new TempFolder("rbpadda-resume");
+        var data = SyntheticPair(8);
+        // Augmentation on: the resumed run must also continue the augmentation streams where they stood.
+        var options = Small(21) with { SourceEpochs = 2, AdversarialIterations = 12, DiscriminatorWarmup = 3, FineTuneIterations = 6, ProbeIterations = 6,
+            Augmentation = new AugmentationOptions { Kind = AugmentationKind.Replacement, Seed = 4 } };
+        using var whole = Run(data, options);
+
+        var state = folder.File(RbpAddaStateFile.FileName);
+        var control = new RbpAddaRunControl { StatePath = state };
+        Assert.Throws<OperationCanceledException>(() => RbpAddaTrainer.Train(data, options, control with { StopAfterStage = 1 }, output.WriteLine, TestContext.Current.CancellationToken));
+        using (var saved = RbpAddaStateFile.Load(state))
+        {
+            Assert.Equal(1, saved.Info.StagesDone);
+            Assert.Equal([whole.Stages[0]], saved.Info.Stages);
+            Assert.Empty(saved.Section("d")); // D is created in stage 2
+            Assert.NotEmpty(saved.Section("optimizer.source"));
+        }
+        Assert.Throws<OperationCanceledException>(() => RbpAddaTrainer.Train(data, options, control with { StopAfterStage = 2 }, output.WriteLine, TestContext.Current.CancellationToken));
+        using (var saved = RbpAddaStateFile.Load(state))
+        {
+            Assert.Equal(2, saved.Info.StagesDone);
+            Assert.NotEmpty(saved.Section("d"));
+            Assert.NotEmpty(saved.Section("optimizer.discriminator"));
+            Assert.Equal(whole.Adaptation, saved.Info.Adaptation);
+        }
+        using var resumed = RbpAddaTrainer.Train(data, options, control, output.WriteLine, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, resumed.ResumedAfterStage);
+        Assert.Equal(whole.Stages, resumed.Stages);
+        Assert.Equal(whole.Adaptation, resumed.Adaptation);
+        foreach (var (a, b) in new[] { (whole.SourceEncoder, resumed.SourceEncoder), (whole.TargetEncoder, resumed.TargetEncoder), (whole.Predictor, resumed.Predictor) })
+        {
+            var sa = a.Module.state_dict();
+            var sb = b.Module.state_dict();
+            Assert.Equal(sa.Keys, sb.Keys);
+            foreach (var (name, t) in sa) Assert.True(t.equal(sb[name]), name);
+        }
+
+        // The finished state restores the result without training; other options start afresh.
+        using var restored = RbpAddaTrainer.Train(data, options, control, output.WriteLine, TestContext.Current.CancellationToken);
+        Assert.Equal(3, restored.ResumedAfterStage);
+        Assert.Equal(whole.Stages, restored.Stages);
+        using var other = RbpAddaTrainer.Train(data, options with { FineTuneIterations = 5 }, control, output.WriteLine, TestContext.Current.CancellationToken);
+        Assert.Equal(0, other.ResumedAfterStage);
+        Assert.Equal(whole.Stages.Take(2), other.Stages.Take(2));
+        Assert.NotEqual(whole.Stages[2], other.Stages[2]);
+    }
+
+    [Fact]
+    public void A_damaged_state_file_is_refused_with_its_name_and_the_remedy()
+    {
+        using var folder = new TempFolder("rbpadda-state");
+        var state = folder.File(RbpAddaStateFile.FileName);
+        File.WriteAllBytes(state, [1, 2, 3]);
+
+        var e = Assert.Throws<CheckpointException>(() => RbpAddaTrainer.Train(SyntheticPair(9), Small() with { SourceEpochs = 1 },
+            new RbpAddaRunControl { StatePath = state }, output.WriteLine, TestContext.Current.CancellationToken));
+
+        Assert.Contains(state, e.Message);
+        Assert.Contains("delete it to start the run afresh", e.Message);
+    }
+
+    [Fact]
     public void The_ablation_skips_stage_2_and_the_reversed_run_swaps_the_domains()
     {
         var data = SyntheticPair(5);

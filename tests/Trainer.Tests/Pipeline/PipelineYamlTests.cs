@@ -8,7 +8,7 @@ public sealed class PipelineYamlTests
 {
     internal static readonly ArchitectureCatalog Catalog = new([new TinyCnnArchitecture(), .. Architectures.All]);
 
-    private const string Valid = """
+    internal const string Valid = """
         version: 1
         stages: [prepare, train, evaluate]
         datasets:
