@@ -38,6 +38,8 @@ public static class DemoCommand
         new("export and publish (parity-checked ONNX)", (dir, ct) => RunStagesAsync(dir, ["export", "publish"], ct)),
         new("serve and query over gRPC", (dir, ct) =>
             DemoQuery.RunAsync(RepositoryPath(dir), Path.Combine(dir.FullName, "data"), ct)),
+        new("explain and run GIA over gRPC", (dir, ct) =>
+            DemoInterpretation.RunAsync(RepositoryPath(dir), Path.Combine(dir.FullName, "data"), new DirectoryInfo(Path.Combine(dir.FullName, "interpretation")), ct)),
     ];
 
     private static async Task<int> RunAsync(DirectoryInfo workDir, CancellationToken ct)

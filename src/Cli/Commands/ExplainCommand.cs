@@ -110,7 +110,7 @@ public static class ExplainCommand
         return command;
     }
 
-    private sealed record ExplainSettings(string Model, long Version, Target Target, bool AllowResize, int Batch, int Pictures, DirectoryInfo Output);
+    internal sealed record ExplainSettings(string Model, long Version, Target Target, bool AllowResize, int Batch, int Pictures, DirectoryInfo Output);
 
     private static List<(string Id, string Sequence)> ReadSequences(string path)
     {
@@ -153,7 +153,7 @@ public static class ExplainCommand
         };
     }
 
-    private static async Task<List<Attribution>> AttributeAsync(InterpretationServiceClient client, ExplainSettings settings, AttributeRequest template,
+    internal static async Task<List<Attribution>> AttributeAsync(InterpretationServiceClient client, ExplainSettings settings, AttributeRequest template,
         List<(string Id, string Sequence)> records, CancellationToken cancellationToken)
     {
         var results = new List<Attribution>(records.Count);

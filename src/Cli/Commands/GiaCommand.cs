@@ -204,7 +204,7 @@ public static class GiaCommand
         return background;
     }
 
-    private static void Write(DirectoryInfo output, string experiment, GlobalImportanceRequest request, List<Condition> conditions,
+    internal static void Write(DirectoryInfo output, string experiment, GlobalImportanceRequest request, List<Condition> conditions,
         GlobalImportanceResponse last, bool localEffects)
     {
         var table = new StringBuilder("rank\tlabel\tpattern\tposition\tvalue\tglobal_importance\tstandard_error\n");
