@@ -28,44 +28,16 @@ public static class RbpAddaStateFile
     /// <param name="sections">Named groups of tensors, saved as "&lt;prefix&gt;.&lt;name&gt;".</param>
     public static void Save(string path, RbpAddaStateInfo info, IEnumerable<(string Prefix, IReadOnlyDictionary<string, Tensor> Tensors)> sections)
     {
-        using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var (prefix, section) in sections)
             foreach (var (name, t) in section) tensors.Add(new($"{prefix}.{name}", t));
-        tensors.Add(new("rng.torch", get_rng_state()));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Safetensors.Save(path, tensors, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(info, Json) });
+        ResumableStateFile.Save(path, MetadataKey, info, Json, tensors);
     }
 
     /// <summary>Reads a state file; every failure is a <see cref="CheckpointException"/> that names the file and the remedy.</summary>
-    public static LoadedRbpAddaState Load(string path)
-    {
-        Dictionary<string, Tensor> tensors;
-        Dictionary<string, string> metadata;
-        try { (tensors, metadata) = Safetensors.Load(path); }
-        catch (Exception e) when (e is InvalidDataException or JsonException or IOException or ArgumentException or InvalidOperationException or TorchException)
-        {
-            throw new CheckpointException($"RBP-ADDA state {path} is corrupt or incomplete ({e.Message}); delete it to start the run afresh", path, e);
-        }
-        try
-        {
-            if (!metadata.TryGetValue(MetadataKey, out var json))
-                throw new CheckpointException($"{path} has no '{MetadataKey}' metadata: it is not an RBP-ADDA state written by this program; delete it to start afresh", path);
-            RbpAddaStateInfo info;
-            try { info = JsonSerializer.Deserialize<RbpAddaStateInfo>(json, Json) ?? throw new JsonException("null"); }
-            catch (JsonException e) { throw new CheckpointException($"RBP-ADDA state {path}: its metadata is not valid ({e.Message}); delete it to start afresh", path, e); }
-            if (info.FormatVersion != FormatVersion)
-                throw new CheckpointException($"RBP-ADDA state {path} has format version {info.FormatVersion}; this build reads version {FormatVersion}", path);
-            if (!tensors.ContainsKey("rng.torch"))
-                throw new CheckpointException($"RBP-ADDA state {path} lacks the generator state 'rng.torch'; delete it to start afresh", path);
-            return new LoadedRbpAddaState(info, tensors);
-        }
-        catch
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-            throw;
-        }
-    }
+    public static LoadedState<RbpAddaStateInfo> Load(string path) =>
+        ResumableStateFile.Load<RbpAddaStateInfo>(path, MetadataKey, "RBP-ADDA state", FormatVersion, i => i.FormatVersion, Json,
+            "; delete it to start afresh");
 }
 
 /// <summary>The JSON part of an RBP-ADDA state.</summary>
@@ -85,26 +57,4 @@ public sealed record RbpAddaStateInfo
     public required IReadOnlyList<StageMetrics> Stages { get; init; }
 
     public required AdaptationFigures Adaptation { get; init; }
-}
-
-/// <summary>A loaded state: dispose it to free its tensors.</summary>
-public sealed class LoadedRbpAddaState(RbpAddaStateInfo info, Dictionary<string, Tensor> tensors) : IDisposable
-{
-    public RbpAddaStateInfo Info { get; } = info;
-
-    public Tensor TorchRng => tensors["rng.torch"];
-
-    /// <summary>The tensors under "<paramref name="prefix"/>." with the prefix removed (empty when there are none).</summary>
-    public Dictionary<string, Tensor> Section(string prefix)
-    {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, t) in tensors)
-            if (name.StartsWith(prefix + ".", StringComparison.Ordinal)) result[name[(prefix.Length + 1)..]] = t;
-        return result;
-    }
-
-    public void Dispose()
-    {
-        foreach (var t in tensors.Values) t.Dispose();
-    }
 }

@@ -36,46 +36,17 @@ public static class TrainingStateFile
     public static void Save(string path, TrainingStateInfo info, nn.Module model, torch.optim.Optimizer optimizer,
         IReadOnlyDictionary<string, Tensor>? best)
     {
-        using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var (name, t) in model.state_dict()) tensors.Add(new($"model.{name}", t));
         foreach (var (name, t) in optimizer.state_dict()) tensors.Add(new($"optimizer.{name}", t));
         if (best is not null)
             foreach (var (name, t) in best) tensors.Add(new($"best.{name}", t));
-        tensors.Add(new("rng.torch", get_rng_state()));
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        Safetensors.Save(path, tensors, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(info, Json) });
+        ResumableStateFile.Save(path, MetadataKey, info, Json, tensors);
     }
 
     /// <summary>Reads a state file; every failure is a <see cref="CheckpointException"/> naming the file.</summary>
-    public static LoadedTrainingState Load(string path)
-    {
-        Dictionary<string, Tensor> tensors;
-        Dictionary<string, string> metadata;
-        try { (tensors, metadata) = Safetensors.Load(path); }
-        catch (Exception e) when (e is InvalidDataException or JsonException or IOException or ArgumentException or InvalidOperationException or TorchException)
-        {
-            throw new CheckpointException($"training state {path} is corrupt or incomplete ({e.Message}); delete it to start the run afresh", path, e);
-        }
-        try
-        {
-            if (!metadata.TryGetValue(MetadataKey, out var json))
-                throw new CheckpointException($"training state {path} has no '{MetadataKey}' metadata: it is not a training state written by this program", path);
-            TrainingStateInfo info;
-            try { info = JsonSerializer.Deserialize<TrainingStateInfo>(json, Json) ?? throw new JsonException("null"); }
-            catch (JsonException e) { throw new CheckpointException($"training state {path}: its metadata is not valid ({e.Message})", path, e); }
-            if (info.FormatVersion != FormatVersion)
-                throw new CheckpointException($"training state {path} has format version {info.FormatVersion}; this build reads version {FormatVersion}", path);
-            if (!tensors.ContainsKey("rng.torch"))
-                throw new CheckpointException($"training state {path} lacks the generator state 'rng.torch'", path);
-            return new LoadedTrainingState(info, tensors);
-        }
-        catch
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-            throw;
-        }
-    }
+    public static LoadedState<TrainingStateInfo> Load(string path) =>
+        ResumableStateFile.Load<TrainingStateInfo>(path, MetadataKey, "training state", FormatVersion, i => i.FormatVersion, Json, "");
 }
 
 /// <summary>The JSON part of a training state.</summary>
@@ -96,26 +67,4 @@ public sealed record TrainingStateInfo
     public required MonitorState Monitor { get; init; }
 
     public required IReadOnlyList<EpochRecord> History { get; init; }
-}
-
-/// <summary>A loaded state: dispose it to free its tensors.</summary>
-public sealed class LoadedTrainingState(TrainingStateInfo info, Dictionary<string, Tensor> tensors) : IDisposable
-{
-    public TrainingStateInfo Info { get; } = info;
-
-    public Tensor TorchRng => tensors["rng.torch"];
-
-    /// <summary>The tensors under "<paramref name="prefix"/>." with the prefix removed.</summary>
-    public Dictionary<string, Tensor> Section(string prefix)
-    {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, t) in tensors)
-            if (name.StartsWith(prefix + ".", StringComparison.Ordinal)) result[name[(prefix.Length + 1)..]] = t;
-        return result;
-    }
-
-    public void Dispose()
-    {
-        foreach (var t in tensors.Values) t.Dispose();
-    }
 }
