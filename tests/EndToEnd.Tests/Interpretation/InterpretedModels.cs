@@ -63,6 +63,9 @@ public sealed class InterpretedModels : IAsyncLifetime
 
     public GrpcChannel Channel => _channel ?? throw new InvalidOperationException("the fixture has not started");
 
+    /// <summary>The served address, for clients in other processes (the CLI).</summary>
+    public string ServerAddress => _host?.Address.ToString() ?? throw new InvalidOperationException("the fixture has not started");
+
     public InterpretationServiceClient Interpretation => new(Channel);
 
     public ModelServiceClient Models => new(Channel);
