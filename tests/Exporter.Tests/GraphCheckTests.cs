@@ -110,7 +110,7 @@ public sealed class GraphCheckTests(ITestOutputHelper output)
 
         using var model = new OrtRunner(graphs.Model);
         using var gradient = new OrtRunner(graphs.Gradient);
-        var grads = gradient.Run([.. batch.Inputs, batch.OutputWeights], [.. batch.Inputs.Select(i => OnnxExport.GradientOutput(i.Name))]);
+        var grads = gradient.Run([.. batch.Inputs, batch.OutputWeights], [.. batch.Inputs.Select(i => GradientGraph.GradientOutput(i.Name))]);
         var rng = new Random(23);
         var directions = batch.Inputs.Select(i => i.Data.Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray()).ToList();
         double[] F(float sign, float eps)
@@ -131,7 +131,7 @@ public sealed class GraphCheckTests(ITestOutputHelper output)
         var analytic = new double[n];
         for (var k = 0; k < batch.Inputs.Count; k++)
         {
-            var g = grads[OnnxExport.GradientOutput(batch.Inputs[k].Name)];
+            var g = grads[GradientGraph.GradientOutput(batch.Inputs[k].Name)];
             var per = g.Length / n;
             for (var r = 0; r < n; r++)
                 for (var j = 0; j < per; j++) analytic[r] += (double)g[r * per + j] * directions[k][r * per + j];

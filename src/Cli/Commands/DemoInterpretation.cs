@@ -38,16 +38,10 @@ internal static class DemoInterpretation
             KmerScan = new KmerScanExperiment { K = 6, Position = 17, Top = 100 },
         };
         request.Background.Reference.Sequences.AddRange(reference);
-        var conditions = new List<Condition>();
-        GlobalImportanceResponse? last = null;
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(client.GlobalImportance(request, new CallOptions { CancellationToken = ct }), ct))
-        {
-            conditions.AddRange(response.Conditions);
-            last = response;
-        }
+        var (conditions, summary) = await GiaCommand.RunAsync(client, request, ct);
         var giaFolder = new DirectoryInfo(Path.Combine(output.FullName, "gia-kmer-scan"));
         giaFolder.Create();
-        GiaCommand.Write(giaFolder, "kmer-scan", request, conditions, last ?? throw new IOException("the GIA stream ended without its summary"), localEffects: false);
+        GiaCommand.Write(giaFolder, "kmer-scan", request, conditions, summary, localEffects: false);
         await host.StopAsync(ct);
 
         var deltas = attributions.Select(a => Math.Abs(a.ConvergenceDelta) / Math.Max(1e-9, Math.Abs(a.Prediction - a.BaselinePrediction))).Order().ToList();

@@ -127,15 +127,7 @@ public static class GiaCommand
                 var output = parse.GetValue(shared.Common.Out)!;
                 output.Create();
                 using var channel = GrpcChannel.ForAddress(parse.GetValue(shared.Connection.Server)!, shared.Connection.ChannelOptions(parse));
-                var client = new InterpretationServiceClient(channel);
-                var conditions = new List<Condition>();
-                GlobalImportanceResponse? last = null;
-                await foreach (var response in InterpretationServiceClient.ReadAllAsync(client.GlobalImportance(request, new CallOptions { CancellationToken = cancellationToken }), cancellationToken))
-                {
-                    conditions.AddRange(response.Conditions);
-                    last = response;
-                }
-                if (last is null || !last.Done) throw new IOException("the server ended the stream without its summary");
+                var (conditions, last) = await RunAsync(new InterpretationServiceClient(channel), request, cancellationToken);
                 Write(output, name, request, conditions, last, keepAll);
                 Console.Error.WriteLine($"{conditions.Count} conditions over {last.Backgrounds} backgrounds; results in {output.FullName}");
                 foreach (var c in conditions.Take(5))
@@ -154,6 +146,21 @@ public static class GiaCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Runs an experiment: every streamed condition in order, and the closing summary message.</summary>
+    internal static async Task<(List<Condition> Conditions, GlobalImportanceResponse Summary)> RunAsync(InterpretationServiceClient client,
+        GlobalImportanceRequest request, CancellationToken cancellationToken)
+    {
+        var conditions = new List<Condition>();
+        GlobalImportanceResponse? last = null;
+        await foreach (var response in InterpretationServiceClient.ReadAllAsync(client.GlobalImportance(request, new CallOptions { CancellationToken = cancellationToken }), cancellationToken))
+        {
+            conditions.AddRange(response.Conditions);
+            last = response;
+        }
+        if (last is null || !last.Done) throw new IOException("the server ended the stream without its summary");
+        return (conditions, last);
     }
 
     private static Background ParseBackground(ParseResult parse, Shared shared)

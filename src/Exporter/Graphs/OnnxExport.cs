@@ -44,10 +44,6 @@ public static class OnnxExport
 {
     public const string RawOutput = "raw";
     public const string ProbabilityOutput = "probability";
-    public const string OutputWeightsInput = "output_weights";
-
-    /// <summary>The gradient output for input <paramref name="input"/>: <c>grad_{input}</c>, shaped like the input.</summary>
-    public static string GradientOutput(string input) => $"grad_{input}";
 
     public static int Columns(TaskInfo t) => t.Type == TaskType.Multiclass ? t.Classes?.Count ?? 0 : 1;
 
@@ -94,7 +90,7 @@ public static class OnnxExport
         var ge = new OnnxEmitter("rbp_gradient");
         var backward = new NetworkLowering(net, ge, GraphKind.Gradient);
         var graw = backward.Forward();
-        var w = ge.Input(OutputWeightsInput, OnnxDim.Batch, columns);
+        var w = ge.Input(GradientGraph.OutputWeightsInput, OnnxDim.Batch, columns);
         ge.Output(RawOutput, graw, OnnxDim.Batch, columns);
         string? gprob = null;
         if (probability)
@@ -107,7 +103,7 @@ public static class OnnxExport
         foreach (var input in graph.Inputs)
         {
             OnnxDim[] dims = input.Length == 0 ? [OnnxDim.Batch, input.Channels] : [OnnxDim.Batch, input.Channels, input.Length];
-            ge.Output(GradientOutput(input.InputName), inputGradients[input.Id], dims);
+            ge.Output(GradientGraph.GradientOutput(input.InputName), inputGradients[input.Id], dims);
         }
         var metadata = new Dictionary<string, string>(spec.Metadata, StringComparer.Ordinal);
         var gradient = ge.Build(spec.ProducerVersion, metadata,

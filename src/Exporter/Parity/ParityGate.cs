@@ -96,13 +96,13 @@ public static class ParityGate
         }
         using (var gradient = new OrtRunner(graphs.Gradient))
         {
-            var names = forwardOutputs.Concat(batch.Inputs.Select(i => OnnxExport.GradientOutput(i.Name))).ToList();
+            var names = forwardOutputs.Concat(batch.Inputs.Select(i => GradientGraph.GradientOutput(i.Name))).ToList();
             var result = gradient.Run([.. batch.Inputs, batch.OutputWeights], names);
             foreach (var name in forwardOutputs)
                 comparisons.Add(Compare("gradient.onnx", name, "libtorch forward", result[name], reference.Outputs[name], tol));
             foreach (var input in batch.Inputs)
             {
-                var name = OnnxExport.GradientOutput(input.Name);
+                var name = GradientGraph.GradientOutput(input.Name);
                 comparisons.Add(Compare("gradient.onnx", name, "libtorch autograd", result[name], reference.Gradients[input.Name], tol));
             }
         }

@@ -64,7 +64,7 @@ public sealed record ParityBatch(IReadOnlyList<NamedTensor> Inputs, NamedTensor 
     {
         var w = new float[batch * columns];
         for (var i = 0; i < w.Length; i++) w[i] = (float)rng.NextGaussian();
-        return new NamedTensor(Graphs.OnnxExport.OutputWeightsInput, w, [batch, columns]);
+        return new NamedTensor(Contracts.Manifests.GradientGraph.OutputWeightsInput, w, [batch, columns]);
     }
 
     private static string Fit(string sequence, int length) =>

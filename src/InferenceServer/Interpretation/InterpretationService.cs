@@ -110,36 +110,41 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
         }
         var scanner = Checked(() => new InSilicoMutagenesis(evaluator, target));
         var columns = RbpPipeline.Interpretation.PredictionTarget.ColumnNames(model.Manifest.Tasks);
-        for (var r = 0; r < rows; r++)
+        // Several sequences per scan when their mutants fit in one evaluator batch (a window of one position
+        // yields only 3 mutants); each sequence is still answered in its own message.
+        var mutants = 3 * (window?.Length ?? length);
+        var perScan = Math.Max(1, evaluator.PreferredBatchSize / mutants);
+        for (var start = 0; start < rows; start += perScan)
         {
-            var row = Slice(model, inputs, r, 1);
-            var result = (await Checked(() => scanner.ScanAsync(row, 1, window, ct)).ConfigureAwait(false))[0];
-            var response = new MutagenesisResponse
+            var count = Math.Min(perScan, rows - start);
+            var chunk = Slice(model, inputs, start, count);
+            var results = await Checked(() => scanner.ScanAsync(chunk, count, window, ct)).ConfigureAwait(false);
+            for (var i = 0; i < count; i++)
             {
-                Model = model.Name,
-                Version = model.Version,
-                Index = r,
-                SequenceId = r < request.Inputs.SequenceIds.Count ? request.Inputs.SequenceIds[r] : "",
-                Sequence = DecodeSequence(row[0], length),
-                WindowStart = result.WindowStart,
-                WindowLength = result.WindowLength,
-                ReferenceScore = result.ReferenceScore,
-            };
-            response.Columns.AddRange(columns);
-            response.ReferenceRaw.AddRange(result.ReferenceRaw);
-            response.RawDeltas.AddRange(result.RawDeltas);
-            response.TargetDeltas.AddRange(result.TargetDeltas);
-            response.PositionNorms.AddRange(result.Heights);
-            await responses.WriteAsync(response, ct).ConfigureAwait(false);
+                var r = start + i;
+                var result = results[i];
+                var response = new MutagenesisResponse
+                {
+                    Model = model.Name,
+                    Version = model.Version,
+                    Index = r,
+                    SequenceId = r < request.Inputs.SequenceIds.Count ? request.Inputs.SequenceIds[r] : "",
+                    Sequence = DecodeSequence(chunk[0].AsSpan(i * 4 * length, 4 * length), length),
+                    WindowStart = result.WindowStart,
+                    WindowLength = result.WindowLength,
+                    ReferenceScore = result.ReferenceScore,
+                };
+                response.Columns.AddRange(columns);
+                response.ReferenceRaw.AddRange(result.ReferenceRaw);
+                response.RawDeltas.AddRange(result.RawDeltas);
+                response.TargetDeltas.AddRange(result.TargetDeltas);
+                response.PositionNorms.AddRange(result.Heights);
+                await responses.WriteAsync(response, ct).ConfigureAwait(false);
+            }
         }
     }
 
-    private ModelLease Lease(string name, long version)
-    {
-        if (string.IsNullOrEmpty(name)) throw new RpcException(StatusCode.InvalidArgument, "the request names no model");
-        if (version < 0) throw new RpcException(StatusCode.InvalidArgument, $"version {version} is invalid (0 means the latest)");
-        return Predictor.Lease(repository, name, version);
-    }
+    private ModelLease Lease(string name, long version) => Predictor.LeaseRequested(repository, name, version);
 
     private ServedModelEvaluator Evaluator(ServedModel model) => new(model, Math.Max(options.MaxBatchSize, 256));
 

@@ -129,10 +129,10 @@ public sealed class ModelVersionLoader(OnnxSessionFactory sessions, BatcherSetti
     /// <summary>gradient.onnx takes every manifest input plus the output weights and returns the raw output and each input's gradient.</summary>
     private static string? CheckGradientSignature(OnnxModelSession session, ModelManifest manifest)
     {
-        foreach (var name in manifest.Inputs.Select(i => i.Name).Append(ServedModel.GradientWeightsInput))
+        foreach (var name in manifest.Inputs.Select(i => i.Name).Append(GradientGraph.OutputWeightsInput))
             if (!session.InputShapes.ContainsKey(name)) return $"the graph has no input '{name}' (it has {string.Join(", ", session.InputNames)})";
         var raw = manifest.Outputs.First(o => o.Meaning == OutputMeaning.Raw).Name;
-        foreach (var name in manifest.Inputs.Select(i => ServedModel.GradientOutput(i.Name)).Prepend(raw))
+        foreach (var name in manifest.Inputs.Select(i => GradientGraph.GradientOutput(i.Name)).Prepend(raw))
             if (!session.OutputShapes.ContainsKey(name)) return $"the graph has no output '{name}' (it has {string.Join(", ", session.OutputNames)})";
         return null;
     }

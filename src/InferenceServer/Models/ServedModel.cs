@@ -60,18 +60,12 @@ public sealed class ServedModel
             // gradient.onnx takes the model inputs plus output_weights and returns the raw output and ∂/∂input.
             GradientBatcher = new DynamicBatcher($"{Name}:{Version}:gradient", gradient,
                 [.. manifest.Inputs.Select(i => (i.Name, new long[] { i.Channels.Count, i.Length })),
-                    (GradientWeightsInput, new long[] { manifest.OutputColumns })],
+                    (GradientGraph.OutputWeightsInput, new long[] { manifest.OutputColumns })],
                 [(manifest.Outputs[RawOutputIndex].Name, manifest.OutputColumns),
-                    .. manifest.Inputs.Select(i => (GradientOutput(i.Name), i.Channels.Count * i.Length))],
+                    .. manifest.Inputs.Select(i => (GradientGraph.GradientOutput(i.Name), i.Channels.Count * i.Length))],
                 batching, metrics, logger);
         }
     }
-
-    /// <summary>The gradient graph's extra input (see the Exporter's OnnxExport).</summary>
-    public const string GradientWeightsInput = "output_weights";
-
-    /// <summary>The gradient graph's output for a model input.</summary>
-    public static string GradientOutput(string input) => $"grad_{input}";
 
     public string Name { get; }
 

@@ -20,19 +20,19 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
     /// <param name="limitHint">Appended to RESOURCE_EXHAUSTED messages (unary calls point to PredictStream).</param>
     public async Task<PredictResponse> PredictAsync(PredictRequest request, string limitHint, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(request.Model)) throw new RpcException(StatusCode.InvalidArgument, "the request names no model");
-        if (request.Version < 0) throw new RpcException(StatusCode.InvalidArgument, $"version {request.Version} is invalid (0 means the latest)");
-        using var lease = Lease(repository, request.Model, request.Version);
+        using var lease = LeaseRequested(repository, request.Model, request.Version);
         var model = lease.Model;
-        var (inputs, rows) = Encode(model, new SequenceBatch
-        {
-            Sequences = { request.Sequences },
-            SequenceIds = { request.SequenceIds },
-            Encoded = { request.Encoded },
-            AllowResize = request.AllowResize,
-        }, limitHint);
+        var (inputs, rows) = Encode(model, new BatchFields(request.Sequences, request.SequenceIds, request.Encoded, request.AllowResize), limitHint);
         var outputs = await RunAsync(model, inputs, rows, cancellationToken).ConfigureAwait(false);
         return BuildResponse(model, request, rows, outputs);
+    }
+
+    /// <summary>An rbp.v1 request's model version (0: the latest); a missing name or a negative version is INVALID_ARGUMENT.</summary>
+    public static ModelLease LeaseRequested(ModelRepository repository, string name, long version)
+    {
+        if (string.IsNullOrEmpty(name)) throw new RpcException(StatusCode.InvalidArgument, "the request names no model");
+        if (version < 0) throw new RpcException(StatusCode.InvalidArgument, $"version {version} is invalid (0 means the latest)");
+        return Lease(repository, name, version);
     }
 
     public static ModelLease Lease(ModelRepository repository, string name, long version)
@@ -72,7 +72,14 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
     /// The model's input arrays for a batch: raw sequences encoded with the model's own encoding specification, or
     /// pre-encoded tensors checked against the manifest. Client errors become INVALID_ARGUMENT/RESOURCE_EXHAUSTED.
     /// </summary>
-    public (float[][] Inputs, int Rows) Encode(ServedModel model, SequenceBatch request, string limitHint)
+    public (float[][] Inputs, int Rows) Encode(ServedModel model, SequenceBatch batch, string limitHint) =>
+        Encode(model, new BatchFields(batch.Sequences, batch.SequenceIds, batch.Encoded, batch.AllowResize), limitHint);
+
+    /// <summary>The input fields PredictRequest and SequenceBatch share, viewed without copying them.</summary>
+    private readonly record struct BatchFields(IReadOnlyList<string> Sequences, IReadOnlyList<string> SequenceIds,
+        IReadOnlyList<Contracts.Rbp.V1.EncodedTensor> Encoded, bool AllowResize);
+
+    private (float[][] Inputs, int Rows) Encode(ServedModel model, BatchFields request, string limitHint)
     {
         var hasRaw = request.Sequences.Count > 0;
         var hasEncoded = request.Encoded.Count > 0;
@@ -81,7 +88,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         return hasRaw ? EncodeRaw(model, request, limitHint) : CheckEncoded(model, request, limitHint);
     }
 
-    private (float[][], int) EncodeRaw(ServedModel model, SequenceBatch request, string limitHint)
+    private (float[][], int) EncodeRaw(ServedModel model, BatchFields request, string limitHint)
     {
         var count = request.Sequences.Count;
         CheckLimit(count, limitHint);
@@ -116,7 +123,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         return ([data], count);
     }
 
-    private (float[][], int) CheckEncoded(ServedModel model, SequenceBatch request, string limitHint)
+    private (float[][], int) CheckEncoded(ServedModel model, BatchFields request, string limitHint)
     {
         var manifestInputs = model.Manifest.Inputs;
         var inputs = new float[manifestInputs.Count][];

@@ -27,7 +27,7 @@ public sealed class VariantInterpretationTests : IAsyncLifetime
     {
         MotifModel.Publish(_repo, "motif", withGradient: true);
         MotifModel.Publish(_repo, "plain");
-        LinearModel.Publish(_repo, "linear", length: 20);
+        _repo.Publish("linear", 1, new TestModelSpec { Length = 20 });
         _server = await ServingServer.StartAsync(_repo);
     }
 

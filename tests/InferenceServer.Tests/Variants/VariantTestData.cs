@@ -104,51 +104,6 @@ public static class MotifModel
     }
 }
 
-/// <summary>
-/// The repository's linear test model (raw = flatten(x) · W + b, random W; tasks 'affinity' and 'bound') with a
-/// gradient graph that also returns the raw output, as the server's gradient signature requires. Its integrated
-/// gradients are exact: x ⊙ w for the zeros baseline.
-/// </summary>
-public static class LinearModel
-{
-    public static TestModelSpec Spec(int length) => new() { Length = length };
-
-    public static ModelProto GradientGraph(TestModelSpec spec)
-    {
-        var columns = spec.Tasks.Count;
-        var features = 4 * spec.Length;
-        var weights = TestModelRepository.Weights(spec.Seed, features * columns);
-        var transposed = new float[columns * features];
-        for (var f = 0; f < features; f++)
-            for (var c = 0; c < columns; c++) transposed[c * features + f] = weights[f * columns + c];
-        var g = new OnnxGraphBuilder("linear_gradient");
-        var x = g.AddInput("sequence", TensorProto.Types.DataType.Float, OnnxDim.Batch, 4, spec.Length);
-        var outputWeights = g.AddInput("output_weights", TensorProto.Types.DataType.Float, OnnxDim.Batch, columns);
-        var w = g.AddFloatInitializer("W", weights, features, columns);
-        var b = g.AddFloatInitializer("b", TestModelRepository.Weights(spec.Seed + 1000, columns), columns);
-        var flat = g.AddNode("Flatten", [x], "flat", OnnxAttributes.Int("axis", 1));
-        g.AddNodeWithOutputs("Add", [g.AddNode("MatMul", [flat, w]), b], ["raw"]);
-        g.AddOutput("raw", TensorProto.Types.DataType.Float, OnnxDim.Batch, columns);
-        var wt = g.AddFloatInitializer("Wt", transposed, columns, features);
-        var shape = g.AddInt64Initializer("shape", [-1, 4, spec.Length], 3);
-        g.AddNodeWithOutputs("Reshape", [g.AddNode("MatMul", [outputWeights, wt]), shape], ["grad_sequence"]);
-        g.AddOutput("grad_sequence", TensorProto.Types.DataType.Float, OnnxDim.Batch, 4, spec.Length);
-        return g.Build("test");
-    }
-
-    public static void Publish(TestModelRepository repository, string name, int length)
-    {
-        var spec = Spec(length);
-        var folder = repository.VersionFolder(name, 1);
-        Directory.CreateDirectory(folder);
-        File.WriteAllBytes(Path.Combine(folder, "model.onnx"), TestModelRepository.ForwardModel(spec).ToByteArray());
-        File.WriteAllBytes(Path.Combine(folder, "gradient.onnx"), GradientGraph(spec).ToByteArray());
-        File.WriteAllText(Path.Combine(repository.Root, name, "config.pbtxt"),
-            $"name: \"{name}\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 4096\ndynamic_batching {{ }}\n");
-        ModelManifestJson.Save(TestModelRepository.Manifest(name, 1, spec, folder), Path.Combine(folder, ModelManifest.FileName));
-    }
-}
-
 /// <summary>A synthetic genome with planted motif sites and a VCF of variants around them.</summary>
 public sealed class VariantTestData : IDisposable
 {
