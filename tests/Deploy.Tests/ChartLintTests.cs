@@ -2,7 +2,10 @@ using RbpPipeline.Deploy.Tests.Helm;
 
 namespace RbpPipeline.Deploy.Tests;
 
-/// <summary><c>helm lint --strict</c> of the chart, and the render-time refusals of settings that cannot work.</summary>
+/// <summary>
+/// <c>helm lint --strict</c> of the chart, and the render-time refusals of settings that cannot work (values.schema.json
+/// for types and ranges, the templates' checks for settings that contradict each other).
+/// </summary>
 public sealed class ChartLintTests
 {
     [Theory]
@@ -26,6 +29,8 @@ public sealed class ChartLintTests
     [InlineData("server.metricsPort=50051", "server.metricsPort: 50051 is also server.grpcPort")]
     [InlineData("drain.terminationGracePeriodSeconds=35", "drain.terminationGracePeriodSeconds: 35 is shorter than drain.preStopSleepSeconds + drain.serverDrainSeconds = 40")]
     [InlineData("probes.liveness.failureThreshold=3", "probes.liveness: periodSeconds x failureThreshold = 30 is shorter than drain.terminationGracePeriodSeconds = 60")]
+    [InlineData("server.grpcPort=abc", "at '/server/grpcPort': got string, want integer")] // values.schema.json
+    [InlineData("modelRepository.mountPath=models", "at '/modelRepository/mountPath': 'models' does not match pattern '^/'")]
     [InlineData("autoscaling.minReplicas=12", "autoscaling.minReplicas: 12 is above autoscaling.maxReplicas = 10")]
     public async Task ContradictorySettingsAreRefusedNamingTheValue(string set, string message)
     {
