@@ -37,6 +37,9 @@ public sealed class ExportStage : IStageHandler
 
     public string Name => "export";
 
+    /// <summary>The parity gate's refusal and the Exporter's other checks are reported by their message alone.</summary>
+    public bool IsRefusal(Exception error) => error is ExportException;
+
     public string Fingerprint(StageContext context) => ExporterStages.CheckpointDigest(context);
 
     public bool OutputsExist(StageContext context) =>
@@ -75,6 +78,8 @@ public sealed class ExportStage : IStageHandler
 public sealed class PublishStage : IStageHandler
 {
     public string Name => "publish";
+
+    public bool IsRefusal(Exception error) => error is ExportException;
 
     public string Fingerprint(StageContext context) => ExporterStages.CheckpointDigest(context) + "|" + (context.Repository ?? ExporterStages.DefaultRepository);
 
