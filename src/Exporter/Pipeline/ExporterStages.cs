@@ -60,9 +60,9 @@ public sealed class ExportStage : IStageHandler
         {
             model = result.Name,
             passed = result.Parity.Passed,
-            tolerance = new { maxAbs = result.Parity.Tolerance.MaxAbs, maxRel = result.Parity.Tolerance.MaxRel },
+            tolerance = new { result.Parity.Tolerance.Atol, result.Parity.Tolerance.Rtol, result.Parity.Tolerance.KinkSamples, rule = result.Parity.Tolerance.ToString() },
             batch = result.Parity.BatchSize,
-            comparisons = result.Parity.Comparisons.Select(c => new { c.Graph, c.Tensor, c.Reference, c.MaxAbsDiff, c.MaxRelDiff, c.Violations, c.Count }),
+            comparisons = result.Parity.Comparisons.Select(c => new { c.Graph, c.Tensor, c.Reference, c.MaxAbsDiff, c.MaxRelDiff, c.Violations, c.Count, c.SamplesOutside, c.Samples, c.AllowedSamples }),
             gradient = result.Manifest.Gradient,
         };
         AtomicFile.WriteAllText(Path.Combine(folder, ReportFile),
