@@ -1,3 +1,14 @@
+#!/usr/bin/env python3
+"""Where does a gradient outlier of the parity gate come from? For ResidualBind (default hyperparameters: conv1 k 11,
+residual convolutions k 3 with dilations 1, 2, 4), recomputes every ReLU input of the convolution stack from the
+checkpoint's weights for some parity inputs, in float64, in float32 as libtorch computes it (convolution, then
+BatchNorm), and in float32 with BatchNorm folded into the convolution as the exported graphs do, and prints the
+units whose ReLU input is within 1e-6 of zero (and any unit where a float32 variant is on the other side of zero).
+
+Usage: bench/parity/relu_margins.py <checkpoint folder> <inputs.f32> <sample,sample,...>
+  inputs.f32: the parity inputs as raw float32 [N, 4, 101], written by the calibration tool with DUMP=<folder>.
+Needs Debian's python3-torch and python3-numpy (run it with /usr/bin/python3).
+"""
 import json, struct, sys, numpy as np, torch
 F = torch.nn.functional
 ck = sys.argv[1]; inputs = sys.argv[2]; samples = [int(s) for s in sys.argv[3].split(',')]
