@@ -21,7 +21,7 @@ public static class FailureReport
         var failures = outcomes.Select(o => o.Failure).OfType<StageFailure>().ToList();
         if (failures.Count == 0)
         {
-            File.Delete(path);
+            if (File.Exists(path)) File.Delete(path);
             return null;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
