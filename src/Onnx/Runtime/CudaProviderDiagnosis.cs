@@ -23,9 +23,11 @@ public static class CudaProviderDiagnosis
             NativeLibrary.Free(NativeLibrary.Load(path));
             return $"{path} and its CUDA libraries load, so the failure is in CUDA itself (driver, device)";
         }
-        catch (DllNotFoundException e) // .NET puts dlerror()'s text, naming the missing dependency, in the message
+        catch (DllNotFoundException e)
         {
-            return e.Message.Trim();
+            // .NET's message ends with dlerror()'s text, which names the missing dependency, after its own advice.
+            var dlerror = e.Message.Trim().Split('\n')[^1].Trim();
+            return $"loading {path}: {dlerror}";
         }
     }
 

@@ -52,7 +52,7 @@ public sealed class ExecutionProviderSelector(ILogger? logger = null)
         catch (OnnxRuntimeException e) // the provider or a CUDA/cuDNN library it needs did not load
         {
             return ExecutionProviderChoice.Cpu(
-                $"the CUDA provider could not be loaded (it needs CUDA 13 and cuDNN 9): {e.Message.Trim()}: {CudaProviderDiagnosis.Explain()}");
+                $"the CUDA provider could not be loaded (it needs CUDA 13 and cuDNN 9): {CudaProviderDiagnosis.Explain()} (ONNX Runtime: {e.Message.Trim()})");
         }
         return new ExecutionProviderChoice(ExecutionProviderChoice.CudaName,
             $"CUDA provider {OrtEnv.Instance().GetVersionString()} loaded", $"cuda:{deviceId}");
