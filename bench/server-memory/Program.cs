@@ -1,5 +1,5 @@
 // Server memory benchmark helper (run.sh drives it; one configuration per process, so VmHWM is that configuration's):
-//   --model PATH --models N --memory PerSessionArena|SharedArena|NoArena [--batch 2048] [--rounds 3]
+//   --model PATH --models N --memory PerSessionArena|SharedArena|SharedArenaWithMemoryPattern|NoArena [--batch 2048] [--rounds 3]
 //   [--concurrency 1] [--threads 2]
 // Loads N sessions of the model with the inference server's OnnxSessionFactory and the given memory setting, then
 // runs every model on a batch of random one-hot sequences `rounds` times, round-robin, from `concurrency` threads

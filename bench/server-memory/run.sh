@@ -23,7 +23,7 @@ model="$work/repo/residualbind/1/model.onnx"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), .NET $(dotnet --version), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 for concurrency in 1 4; do
-  for memory in PerSessionArena SharedArena NoArena; do
+  for memory in PerSessionArena SharedArena SharedArenaWithMemoryPattern NoArena; do
     for n in "$concurrency" "$models"; do # the first `concurrency` models are the floor: they all run at once
       dotnet bench/server-memory/bin/Release/net10.0/RbpPipeline.Bench.ServerMemory.dll --model "$model" --models "$n" \
         --memory "$memory" --rounds "$rounds" --concurrency "$concurrency" --threads 2 | tee -a "$work/results.jsonl" >&2
@@ -40,7 +40,7 @@ print("| memory setting | threads running models (T) | peak RSS, T models (MiB) 
 print("|---|---:|---:|---:|---:|---:|---:|")
 for c in sorted({r["concurrency"] for r in rows}):
     base = None
-    for memory in ["PerSessionArena", "SharedArena", "NoArena"]:
+    for memory in ["PerSessionArena", "SharedArena", "SharedArenaWithMemoryPattern", "NoArena"]:
         floor, many = peak[(memory, c, c)], peak[(memory, models, c)]
         per_model = (many["peak_rss_mib"] - floor["peak_rss_mib"]) / (models - c)
         if base is None: base = (per_model, many["peak_rss_mib"])

@@ -39,11 +39,13 @@ public sealed class SessionMemoryTests
         var expected = RunOnce(reference, x, batch);
         using var shared1 = Open(SessionMemory.SharedArena);
         using var shared2 = Open(SessionMemory.SharedArena);
+        using var withPattern = Open(SessionMemory.SharedArenaWithMemoryPattern);
         using var noArena = Open(SessionMemory.NoArena);
         // Interleaved runs: the second shared session reuses the arena memory the first one just released.
         Assert.Equal(expected, RunOnce(shared1, x, batch));
         Assert.Equal(expected, RunOnce(shared2, x, batch));
         Assert.Equal(expected, RunOnce(shared1, x, batch));
+        Assert.Equal(expected, RunOnce(withPattern, x, batch));
         Assert.Equal(expected, RunOnce(noArena, x, batch));
 
         var logits = OnnxRuntimeSmokeTests.Logits(x, batch);

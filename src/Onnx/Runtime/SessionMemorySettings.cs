@@ -11,7 +11,7 @@ public static class SessionMemorySettings
     private static readonly object Gate = new();
     private static bool _sharedArenaRegistered;
 
-    /// <summary>Configures <paramref name="options"/>; <see cref="SessionMemory.SharedArena"/> registers the shared arena on first use.</summary>
+    /// <summary>Configures <paramref name="options"/>; the shared-arena settings register the shared arena on first use.</summary>
     public static void Apply(SessionOptions options, SessionMemory memory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -21,9 +21,12 @@ public static class SessionMemorySettings
                 options.EnableCpuMemArena = true;
                 break;
             case SessionMemory.SharedArena:
-                EnsureSharedArena();
-                options.EnableCpuMemArena = true;
-                options.AddSessionConfigEntry(UseEnvAllocatorsKey, "1");
+                UseSharedArena(options);
+                options.EnableMemoryPattern = false;
+                break;
+            case SessionMemory.SharedArenaWithMemoryPattern:
+                UseSharedArena(options);
+                options.EnableMemoryPattern = true;
                 break;
             case SessionMemory.NoArena:
                 options.EnableCpuMemArena = false;
@@ -33,9 +36,16 @@ public static class SessionMemorySettings
         }
     }
 
+    private static void UseSharedArena(SessionOptions options)
+    {
+        EnsureSharedArena();
+        options.EnableCpuMemArena = true;
+        options.AddSessionConfigEntry(UseEnvAllocatorsKey, "1");
+    }
+
     /// <summary>
-    /// Registers one CPU arena allocator with the process-wide environment (once; ORT refuses a second registration
-    /// for the same device). It grows by what a run asks for, not to the next power of two, so the shared arena
+    /// Registers one CPU arena allocator with the process-wide environment, once per process (every session that
+    /// uses environment allocators then shares it). It grows by what a run asks for, not to the next power of two, so the shared arena
     /// holds about one run's activations more than the weights rather than up to twice that.
     /// </summary>
     public static void EnsureSharedArena()
