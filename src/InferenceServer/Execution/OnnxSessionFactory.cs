@@ -9,8 +9,9 @@ namespace RbpPipeline.InferenceServer.Execution;
 /// Creates ONNX Runtime sessions with the configured execution provider (through
 /// <see cref="ExecutionProviderSelector"/>: CUDA when its libraries load, otherwise CPU with the reason logged),
 /// thread count and memory setting. All sessions share one CPU arena by default
-/// (<see cref="SessionMemory.SharedArena"/>), so each model beyond the first adds about its weights, not a
-/// second copy of the activation memory (bench/server-memory). The last choice is kept for the server's metadata.
+/// (<see cref="SessionMemory.SharedArena"/>), so activation memory grows with the runs in flight, not with the
+/// models loaded: a model whose runs never overlap another's adds about its weights (bench/server-memory). The
+/// last provider choice is kept for the server's metadata.
 /// </summary>
 public sealed class OnnxSessionFactory
 {
@@ -22,6 +23,7 @@ public sealed class OnnxSessionFactory
     private readonly ExecutionProviderSelector _selector;
     private readonly ILogger _logger;
     private ExecutionProviderChoice? _choice;
+    private ExecutionProviderChoice? _cudaFallback;
 
     public OnnxSessionFactory(ServingOptions options, ILogger<OnnxSessionFactory> logger)
         : this(options, logger, DefaultMemory)
@@ -49,7 +51,9 @@ public sealed class OnnxSessionFactory
     private OnnxModelSession Create(Func<SessionOptions, InferenceSession> open)
     {
         using var options = NewOptions();
-        var choice = _selector.Configure(options, _options.ExecutionProvider);
+        // Once CUDA has failed to load, later sessions go straight to CPU: the reason was logged once already.
+        var choice = _cudaFallback ?? _selector.Configure(options, _options.ExecutionProvider);
+        if (_options.ExecutionProvider == ExecutionProviderRequest.Cuda && !choice.IsCuda) _cudaFallback = choice;
         InferenceSession session;
         try
         {
@@ -59,7 +63,7 @@ public sealed class OnnxSessionFactory
         {
             // The CUDA libraries loaded but the provider could not start (no device, driver too old): serve on CPU.
             // A model ORT cannot read fails again below, with the CPU provider's error.
-            choice = ExecutionProviderChoice.Cpu($"the CUDA provider failed to start a session: {e.Message.Trim()}");
+            choice = _cudaFallback = ExecutionProviderChoice.Cpu($"the CUDA provider failed to start a session: {e.Message.Trim()}");
             _selector.Log(choice, _options.ExecutionProvider);
             using var cpuOptions = NewOptions();
             session = open(cpuOptions);
