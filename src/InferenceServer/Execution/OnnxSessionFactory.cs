@@ -62,11 +62,11 @@ public sealed class OnnxSessionFactory
         catch (OnnxRuntimeException e) when (choice.IsCuda)
         {
             // The CUDA libraries loaded but the provider could not start (no device, driver too old): serve on CPU.
-            // A model ORT cannot read fails again below, with the CPU provider's error.
-            choice = _cudaFallback = ExecutionProviderChoice.Cpu($"the CUDA provider failed to start a session: {e.Message.Trim()}");
-            _selector.Log(choice, _options.ExecutionProvider);
+            // A model ORT cannot read fails again here, with the CPU provider's error, and leaves CUDA on for others.
             using var cpuOptions = NewOptions();
             session = open(cpuOptions);
+            choice = _cudaFallback = ExecutionProviderChoice.Cpu($"the CUDA provider failed to start a session: {e.Message.Trim()}");
+            _selector.Log(choice, _options.ExecutionProvider);
         }
         _choice = choice;
         return new OnnxModelSession(session, choice);
