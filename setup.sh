@@ -122,7 +122,7 @@ if [[ $WANT_CUDA -eq 1 ]]; then
   # The CUDA provider itself ships in the Microsoft.ML.OnnxRuntime.Gpu.Linux NuGet package; what a machine may lack
   # is the CUDA 13 runtime (cuBLAS, cuFFT, cuRAND, cudart) and cuDNN 9 it loads. This step says which.
   step "ONNX Runtime CUDA provider (--cuda)"
-  cuda_report="$(dotnet src/Cli/bin/Release/net10.0/rbp.dll info --cuda | grep '^execution provider:' || true)"
+  cuda_report="$(dotnet src/Cli/bin/Release/net10.0/rbp.dll info --cuda 2>/dev/null | grep '^execution provider:' || true)"
   printf '    %s\n' "${cuda_report:-rbp info printed no execution provider line}"
   if [[ "$cuda_report" != *CUDAExecutionProvider* ]]; then
     echo "    warning: rbp serve --cuda will serve on CPU here. It needs an NVIDIA driver, CUDA 13 and cuDNN 9 on the" >&2
