@@ -2,9 +2,9 @@
 // with the throughput. Usage: --threads N --steps S --warmup W --batch B. train.py is the PyTorch twin.
 using System.Diagnostics;
 using System.Globalization;
-using RbpPipeline.Torch;
-using RbpPipeline.Torch.Samples;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using RbpPipeline.Bench.TorchTraining;
+using static TorchSharp.torch;
 
 var options = new Dictionary<string, int> { ["threads"] = 1, ["steps"] = 150, ["warmup"] = 20, ["batch"] = 100 };
 for (var i = 0; i + 1 < args.Length; i += 2)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using RbpPipeline.Contracts.Labels;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Networks;
 

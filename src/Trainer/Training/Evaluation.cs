@@ -1,7 +1,7 @@
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Trainer.Metrics;
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Training;
 
@@ -52,7 +52,7 @@ public static class Evaluation
                 if (output.shape.Length != 2 || output.shape[0] != size || output.shape[1] != columns)
                     throw new InvalidOperationException(
                         $"{network.Architecture} returned [{string.Join(", ", output.shape)}] for a batch of {size}; expected [{size}, {columns}]");
-                output.to(ScalarType.Float32).contiguous().CopyTo(result.AsSpan(start * columns, size * columns));
+                output.to(ScalarType.Float32).contiguous().data<float>().CopyTo(result.AsSpan(start * columns, size * columns));
             }
         }
         finally

@@ -4,8 +4,9 @@ using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Training;
 
@@ -122,10 +123,10 @@ public static class ModelTrainer
                 else
                 {
                     module.load_state_dict(state.Section("model"));
-                    optimizer.load_state_dict(state.Section("optimizer"));
+                    OptimizerStateTensors.Restore(optimizer, state.Section("optimizer"), statePath);
                     var savedBest = state.Section("best");
                     if (savedBest.Count > 0) best = Snapshot(savedBest, disposeSource: false);
-                    set_rng_state(state.TorchRng);
+                    random.set_rng_state(state.TorchRng);
                     monitor = new ValidationMonitor(options, state.Info.Monitor);
                     history.AddRange(state.Info.History);
                     epochsDone = state.Info.EpochsDone;
@@ -148,7 +149,7 @@ public static class ModelTrainer
             {
                 var epoch = epochsDone + 1;
                 var clock = Stopwatch.StartNew();
-                optimizer.LearningRate = monitor.State.LearningRate;
+                SetLearningRate(optimizer, monitor.State.LearningRate);
                 var order = Enumerable.Range(0, n).ToArray();
                 DeterministicRandom.For(options.Seed, $"shuffle/{epoch}").Shuffle(order);
                 module.train();
@@ -199,13 +200,13 @@ public static class ModelTrainer
                 if (decision.Improved)
                 {
                     DisposeAll(best);
-                    best = Snapshot(module.state_dict(), disposeSource: true);
+                    best = Snapshot(module.state_dict(), disposeSource: false); // state_dict() aliases the parameters
                 }
-                var record = new EpochRecord(epoch, trainLoss, monitored, optimizer.LearningRate, decision.Improved, decision.Decayed,
+                var record = new EpochRecord(epoch, trainLoss, monitored, optimizer.ParamGroups.First().LearningRate, decision.Improved, decision.Decayed,
                     clock.Elapsed.TotalSeconds, validation);
                 history.Add(record);
                 epochsDone = epoch;
-                optimizer.LearningRate = decision.LearningRate;
+                SetLearningRate(optimizer, decision.LearningRate);
                 if (request.StatePath is { } path)
                 {
                     TrainingStateFile.Save(path, new TrainingStateInfo
@@ -242,13 +243,18 @@ public static class ModelTrainer
     }
 
     /// <summary>The optimiser the options name, over every parameter of <paramref name="module"/>.</summary>
-    public static torch.optim.Optimizer CreateOptimizer(TrainingOptions options, nn.Module module) => options.Optimizer switch
+    public static OptimizerHelper CreateOptimizer(TrainingOptions options, nn.Module module) => options.Optimizer switch
     {
         OptimizerKind.Adam => optim.Adam(module.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
         OptimizerKind.RmsProp => optim.RMSProp(module.parameters(), options.LearningRate, weight_decay: options.WeightDecay, momentum: options.Momentum),
         OptimizerKind.Sgd => optim.SGD(module.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "unknown optimizer"),
     };
+
+    private static void SetLearningRate(OptimizerHelper optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+    }
 
     // Copies (not aliases) of the tensors, owned by the caller.
     private static Dictionary<string, Tensor> Snapshot(Dictionary<string, Tensor> state, bool disposeSource)

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using RbpPipeline.Torch;
+using TorchSharp;
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 using static RbpPipeline.Trainer.Tests.Networks.NetworkTestSupport;
 
 namespace RbpPipeline.Trainer.Tests.Networks;
@@ -54,7 +54,7 @@ public sealed class ReferenceParityTests
                 var file = Path.Combine(folder.Path, $"{c.Name}.safetensors");
                 var result = Path.Combine(folder.Path, $"{c.Name}.out.safetensors");
                 var hp = architecture.DefaultHyperparameters.ToDictionary(kv => kv.Key, kv => c.Hp.TryGetValue(kv.Key, out var v) ? v : kv.Value);
-                Safetensors.Save(file,
+                OracleFile.Save(file,
                     stateBefore.Select(kv => KeyValuePair.Create($"state.{kv.Key}", kv.Value))
                         .Concat(c.Shape.Inputs.Select((input, i) => KeyValuePair.Create($"input.{input.Name}", inputs[i]))),
                     new Dictionary<string, string>
@@ -79,7 +79,7 @@ public sealed class ReferenceParityTests
 
             foreach (var (c, _, output, state, result) in networks)
             {
-                var (expected, _) = Safetensors.Load(result);
+                var expected = OracleFile.Load(result);
                 try
                 {
                     var diff = MaxAbsDiff(expected["output"], output);

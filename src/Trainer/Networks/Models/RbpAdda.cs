@@ -1,5 +1,5 @@
 using RbpPipeline.Contracts.Labels;
-using RbpPipeline.Torch;
+using TorchSharp;
 
 namespace RbpPipeline.Trainer.Networks.Models;
 

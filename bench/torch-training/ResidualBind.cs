@@ -1,11 +1,12 @@
-using RbpPipeline.Torch.Modules;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
-namespace RbpPipeline.Torch.Samples;
+namespace RbpPipeline.Bench.TorchTraining;
 
 /// <summary>
 /// ResidualBind (Ghanbari &amp; Ohler 2020) for one-hot RNA (4 channels): the parity and benchmark model. The field
-/// names are the state names; Oracle/models.py defines the identical PyTorch module.
+/// names are the state names; models.py defines the identical PyTorch module.
 /// </summary>
 public sealed class ResidualBind : nn.Module<Tensor, Tensor>
 {
