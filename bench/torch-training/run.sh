@@ -9,8 +9,6 @@ cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 steps=${2:-150}
 
-[ -f build/native/CMakeCache.txt ] || cmake -S src/Torch/native -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/native -j"$(nproc)" >/dev/null
 dotnet build bench/torch-training/RbpPipeline.Bench.TorchTraining.csproj -c Release -v q -nologo >/dev/null
 csharp="dotnet bench/torch-training/bin/Release/net10.0/RbpPipeline.Bench.TorchTraining.dll"
 python="/usr/bin/python3 bench/torch-training/train.py"

@@ -101,6 +101,7 @@ public sealed class TrainStage : IStageHandler
         var architecture = context.Architecture;
         var data = context.Data;
         var options = ModelData.Options(plan, architecture) with { Threads = context.Threads };
+        if (context.Device is { } device) options = options with { Device = device };
         var hyperparameters = Hyperparameters.Resolve(architecture.Name, architecture.HyperparameterSpecs, plan.Model.Hyperparameters).Values;
         Directory.CreateDirectory(context.RunFolder);
         var stateHash = ModelData.Hash(context.ConfigHash + string.Concat(data.DataSha256.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value)));

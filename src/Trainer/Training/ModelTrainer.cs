@@ -83,13 +83,16 @@ public static class ModelTrainer
         options.Validate();
         if (request.Train.Count < 2) throw new ArgumentException($"the training split has {request.Train.Count} record(s); at least 2 are needed");
         set_num_threads(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        var device = TrainingDevice.Resolve(options.Device);
 
         // Initial weights come from the seeded libtorch generator, so the same seed gives the same network.
         manual_seed(unchecked((long)options.Seed));
         var network = request.Architecture.Create(request.Shape, request.Hyperparameters);
         try
         {
-            return Run(request, network, cancellationToken);
+            // Created on the CPU (the seeded generator decides the initial weights on every device), then moved.
+            if (device.type != DeviceType.CPU) network.Module.to(device);
+            return Run(request, network, device, cancellationToken);
         }
         catch
         {
@@ -98,14 +101,14 @@ public static class ModelTrainer
         }
     }
 
-    private static TrainingOutcome Run(TrainingRequest request, INetwork network, CancellationToken ct)
+    private static TrainingOutcome Run(TrainingRequest request, INetwork network, Device device, CancellationToken ct)
     {
         var options = request.Options;
         var progress = request.Progress;
         var module = network.Module;
         using var optimizer = CreateOptimizer(options, module);
         float[]? positiveWeights = options.Loss == LossKind.WeightedBce ? MaskedLoss.PositiveWeights(request.Train.ClassCounts()) : null;
-        using var positiveWeightTensor = positiveWeights is null ? null : tensor(positiveWeights).DetachFromDisposeScope();
+        using var positiveWeightTensor = positiveWeights is null ? null : tensor(positiveWeights, device: device).DetachFromDisposeScope();
 
         var monitor = new ValidationMonitor(options);
         var history = new List<EpochRecord>();
@@ -167,6 +170,11 @@ public static class ModelTrainer
                             ? augmenter.InputBatch(request.Train, indices, epoch, b)
                             : request.Train.InputBatch(indices);
                         var target = request.Train.LabelBatch(indices);
+                        if (device.type != DeviceType.CPU)
+                        {
+                            inputs = [.. inputs.Select(x => x.to(device))];
+                            target = target.to(device);
+                        }
                         optimizer.zero_grad();
                         var output = network.Forward(inputs);
                         var loss = MaskedLoss.Compute(options.Loss, output, target, positiveWeightTensor);
