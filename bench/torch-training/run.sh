@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Training throughput of ResidualBind: the C# binding vs Python PyTorch on the same (Debian) libtorch, same
-# thread count, same synthetic data. Runs alternate (C#, Python, C#, Python, ...) to spread the noise of a shared
-# machine over both; medians, best runs and the C#/Python ratios are printed as a Markdown table (on a loaded
-# machine the best run is the steadier estimate of what each side can do).
+# Training throughput of ResidualBind: TorchSharp 0.107 (libtorch 2.10, NuGet) vs Python PyTorch 1.13 (Debian's
+# python3-torch), same model, data, optimiser and thread count. Runs alternate (C#, Python, C#, Python, ...) to
+# spread the noise of a shared machine over both; medians, best runs and the C#/Python ratios are printed as a
+# Markdown table (on a loaded machine the best run is the steadier estimate of what each side can do).
 # Usage: bench/torch-training/run.sh [rounds=3] [steps=150]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,7 +18,7 @@ trap 'rm -f "$results"' EXIT
 for threads in 1 2; do
   for round in $(seq "$rounds"); do
     # Neither side may inherit a thread setting from the environment: each sets it explicitly.
-    env -u OMP_NUM_THREADS -u RBP_TORCH_THREADS $csharp --threads "$threads" --steps "$steps" | tee -a "$results"
+    env -u OMP_NUM_THREADS $csharp --threads "$threads" --steps "$steps" | tee -a "$results"
     env -u OMP_NUM_THREADS $python --threads "$threads" --steps "$steps" | tee -a "$results"
   done
 done
