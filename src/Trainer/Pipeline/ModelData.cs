@@ -110,7 +110,7 @@ public sealed record ModelData(
     {
         var type = plan.Dataset.Config.TaskType;
         var defaults = TrainingOptions.FromDefaults(architecture.Training, plan.Seed);
-        var defaultLoss = TrainingOptions.ParseLoss(architecture.Training.Loss);
+        var defaultLoss = architecture.Training.Loss;
         var fits = type switch
         {
             TaskType.Regression => defaultLoss == LossKind.Mse,

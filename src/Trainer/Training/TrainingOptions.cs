@@ -85,10 +85,10 @@ public sealed record TrainingOptions
     public static TrainingOptions FromDefaults(TrainingDefaults defaults, ulong seed = 1)
     {
         ArgumentNullException.ThrowIfNull(defaults);
-        var loss = ParseLoss(defaults.Loss);
+        var loss = defaults.Loss;
         return new TrainingOptions
         {
-            Optimizer = ParseOptimizer(defaults.Optimizer),
+            Optimizer = defaults.Optimizer,
             LearningRate = defaults.LearningRate,
             WeightDecay = defaults.WeightDecay,
             BatchSize = defaults.BatchSize,
@@ -101,14 +101,6 @@ public sealed record TrainingOptions
             Seed = seed,
         };
     }
-
-    public static OptimizerKind ParseOptimizer(string name) => name.ToLowerInvariant() switch
-    {
-        "adam" => OptimizerKind.Adam,
-        "rmsprop" => OptimizerKind.RmsProp,
-        "sgd" => OptimizerKind.Sgd,
-        _ => throw new ArgumentException($"unknown optimizer '{name}' (adam, rmsprop, sgd)"),
-    };
 
     public static LossKind ParseLoss(string name) => name.ToLowerInvariant() switch
     {
