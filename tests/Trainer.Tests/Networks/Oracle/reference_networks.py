@@ -120,9 +120,13 @@ for path in sys.argv[1:]:
     model = MODELS[meta["architecture"]](state, hp)
     model.load_state_dict(state, strict=True)
     model.train(meta["train"] == "1")
-    with torch.no_grad():
-        out = model(*inputs)
-    result = {"output": out}
+    names = json.loads(meta["inputs"])
+    inputs = [x.clone().requires_grad_(True) for x in inputs]
+    out = model(*inputs)
+    (out * tensors["weight.output"]).sum().backward()  # backward of a weighted sum: input and parameter gradients
+    result = {"output": out.detach()}
+    result.update({f"grad.input.{n}": x.grad for n, x in zip(names, inputs)})
+    result.update({f"grad.param.{k}": p.grad for k, p in model.named_parameters() if p.grad is not None})
     if meta["train"] == "1":  # running statistics after one training-mode pass
         result.update({f"state.{k}": v for k, v in model.state_dict().items() if "running" in k})
     write(meta["output"], result)
