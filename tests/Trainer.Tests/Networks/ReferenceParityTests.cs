@@ -11,7 +11,8 @@ namespace RbpPipeline.Trainer.Tests.Networks;
 /// documented structure, loaded with strict state names): same weights, same inputs, outputs within 1e-5, and the
 /// backward pass of a weighted output sum (gradients of every input and every parameter) within 1e-5. Eval mode
 /// uses perturbed running statistics; train mode (dropout off) checks batch statistics and the running-statistics
-/// update. DeepRiPe with its GRU and iDeepS with its LSTM check the recurrent reductions.
+/// update. DeepRiPe with its GRU and iDeepS with its LSTM check the recurrent reductions; Multi-resBind its skip;
+/// RBP-ADDA's composite (encoder + predictor) its 2-D convolutions over the one-hot image.
 /// </summary>
 [Collection(NetworkCollection.Name)]
 public sealed class ReferenceParityTests
@@ -30,6 +31,9 @@ public sealed class ReferenceParityTests
         new("deepripe_gru_train", "deepripe", Shape(3, ("sequence", 4, 60), ("region", 5, 90)),
             Hp(("multitask", "gru"), ("conv_dropout", 0), ("mt_dropout", 0), ("dense_dropout", 0)), true),
         new("ideeps_eval", "ideeps", Shape(2, ("sequence", 4, 50), ("structure", 2, 50), ("region", 5, 50)), Hp(), false),
+        new("multiresbind_eval", "multiresbind", Shape(3, ("sequence", 4, 50), ("region", 5, 50)), Hp(), false),
+        new("multiresbind_train", "multiresbind", Shape(3, ("sequence", 4, 50), ("region", 5, 50)), Hp(("res_dropouts", new[] { 0.0, 0.0, 0.0 })), true),
+        new("rbpadda_eval", "rbpadda", Shape(1, ("sequence", 4, 41)), Hp(), false),
     ];
 
     [Fact]
