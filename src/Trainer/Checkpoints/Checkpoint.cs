@@ -212,6 +212,8 @@ public sealed class Checkpoint
             ["rbp-trainer"] = typeof(Checkpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                               ?? typeof(Checkpoint).Assembly.GetName().Version?.ToString() ?? "unknown",
         };
+        versions["torchsharp"] = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+                                 ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
         try { versions["libtorch"] = __version__; }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { versions["libtorch"] = "unavailable"; }
         return versions;
