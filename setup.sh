@@ -5,7 +5,6 @@
 #
 #   ./setup.sh                 CPU setup (what CI and most users need)
 #   ./setup.sh --cuda          also check that CUDA 13 + cuDNN 9 load, so `rbp serve --cuda` runs on the GPU
-#   ./setup.sh --libtorch DIR  build the libtorch shim against another libtorch (e.g. a CUDA PyTorch's torch/ folder)
 #   ./setup.sh --force         redo every step
 set -euo pipefail
 
@@ -16,13 +15,11 @@ mkdir -p "$STAMPS"
 
 WANT_CUDA=0
 FORCE=0
-LIBTORCH="${LIBTORCH:-}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --cuda) WANT_CUDA=1 ;;
     --force) FORCE=1 ;;
-    --libtorch) LIBTORCH="${2:?--libtorch needs a directory}"; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (see ./setup.sh --help)" >&2; exit 2 ;;
   esac
   shift
@@ -49,10 +46,9 @@ if [[ "$sdk_major" -lt 10 ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-step "Debian packages (libtorch, test oracles, build tools)"
+step "Debian packages (test oracles, build tools)"
 APT_PACKAGES=(
-  libtorch-dev                     # the deep learning engine the Trainer drives through our C shim
-  cmake g++ make                   # to build that shim
+  g++ patchelf                     # TorchSharp's libstdc++ compatibility library and its patch (docs/torchsharp.md)
   python3 python3-numpy python3-torch python3-onnx python3-grpcio python3-protobuf
   python3-sklearn python3-scipy    # independent oracles for the tests
   librsvg2-bin                     # rsvg-convert, to look at the SVG pictures the project writes
@@ -87,30 +83,34 @@ else
   stamp_write npm "$npm_key"
 fi
 
-step "npm packages (@grpc/grpc-js clients for the interop tests, helm + kubectl)"
 # ---------------------------------------------------------------------------------------------------------------
-step "native libtorch shim (src/Torch/native -> build/native/librbptorch.so)"
-if [[ -f src/Torch/native/CMakeLists.txt ]]; then
-  cache_key="libtorch=${LIBTORCH}"
-  if [[ $FORCE -eq 1 || ! -f build/native/CMakeCache.txt ]] || ! stamp_matches cmake-config "$cache_key"; then
-    rm -rf build/native
-    cmake -S src/Torch/native -B build/native -DCMAKE_BUILD_TYPE=Release ${LIBTORCH:+-DLIBTORCH="$LIBTORCH"} >/dev/null
-    stamp_write cmake-config "$cache_key"
-  fi
-  # cmake's own dependency tracking makes this a no-op when nothing changed.
-  cmake --build build/native -j"$(nproc)" | grep -v -E '^\[|^Consolidate|^make' || true
-  test -f build/native/librbptorch.so
+step "TorchSharp libstdc++ compatibility (native/glibcxx-compat -> build/native/librbp_glibcxx_compat.so)"
+# TorchSharp's libLibTorchSharp.so needs GLIBCXX_3.4.32 (GCC 13's libstdc++) for one symbol; where the system
+# libstdc++ is older (Debian 12), the build patches its copy of that library to use this one instead.
+COMPAT_SRC=native/glibcxx-compat/ios_base_library_init.cpp
+COMPAT_LIB=build/native/librbp_glibcxx_compat.so
+if [[ "$(/usr/bin/python3 build-support/torchsharp_glibcxx.py check-system)" == "not-needed" ]]; then
+  skip "the system libstdc++ has GLIBCXX_3.4.32: nothing to build"
+  rm -f "$COMPAT_LIB"
 else
-  skip "no native sources yet"
+  compat_key="$(hash_files "$COMPAT_SRC")"
+  if stamp_matches glibcxx-compat "$compat_key" && [[ -f "$COMPAT_LIB" ]]; then
+    skip "$COMPAT_LIB up to date"
+  else
+    mkdir -p build/native
+    g++ -O2 -shared -fPIC -Wall -Werror -o "$COMPAT_LIB.tmp" "$COMPAT_SRC"
+    mv "$COMPAT_LIB.tmp" "$COMPAT_LIB"
+    stamp_write glibcxx-compat "$compat_key"
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
 step "building the .NET solution (Release)"
 build_inputs() {
   git ls-files -co --exclude-standard -- '*.cs' '*.csproj' '*.props' '*.targets' '*.proto' '*.json' '*.sln' \
-    ':!:node_modules' 2>/dev/null | sort
+    '*.py' ':!:node_modules' 2>/dev/null | sort
 }
-dotnet_key="$( { build_inputs | xargs -r sha256sum; sha256sum build/native/librbptorch.so 2>/dev/null; } | sha256sum | cut -d' ' -f1)"
+dotnet_key="$( { build_inputs | xargs -r sha256sum; sha256sum build/native/librbp_glibcxx_compat.so 2>/dev/null; echo "cuda=$WANT_CUDA"; } | sha256sum | cut -d' ' -f1)"
 if stamp_matches dotnet "$dotnet_key" && [[ -f src/Cli/bin/Release/net10.0/rbp.dll ]]; then
   skip "build outputs up to date"
 else

@@ -11,8 +11,6 @@ root=$(realpath -m "${1:-../shared/data}")
 shift || true
 threads=${THREADS:-1}
 
-[ -f build/native/CMakeCache.txt ] || cmake -S src/Torch/native -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/native -j"$(nproc)" >/dev/null
 dotnet build bench/adda/RbpPipeline.Bench.Adda.csproj -c Release -v q -nologo >/dev/null
 
 echo "bench/adda: shared data $root, $threads thread(s)" >&2

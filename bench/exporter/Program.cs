@@ -11,7 +11,7 @@ using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Exporter.Graphs;
 using RbpPipeline.Onnx.Runtime;
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 var inv = CultureInfo.InvariantCulture;
 var rounds = args.Length > 0 ? int.Parse(args[0], inv) : 3;

@@ -13,7 +13,7 @@ using RbpPipeline.Grpc;
 using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Onnx.Runtime;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 var inv = CultureInfo.InvariantCulture;
 BenchOptions options;

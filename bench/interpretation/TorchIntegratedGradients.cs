@@ -2,7 +2,7 @@ using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Interpretation.Attribution;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Bench.Interpretation;
 
@@ -51,7 +51,7 @@ public sealed class TorchIntegratedGradients : IDisposable
         path.requires_grad_(true);
         _network.Forward([path]).sum().backward();
         var averaged = (path.grad!.reshape(rows, steps, 4, _length) * tensor(_weights, [1, steps, 1, 1])).sum(1);
-        var attributions = (averaged * x).contiguous().ToArray<float>();
+        var attributions = (averaged * x).contiguous().data<float>().ToArray();
         ScoreEndpoints(x);
         return attributions;
     }

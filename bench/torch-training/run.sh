@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# Training throughput of ResidualBind: the C# binding vs Python PyTorch on the same (Debian) libtorch, same
-# thread count, same synthetic data. Runs alternate (C#, Python, C#, Python, ...) to spread the noise of a shared
-# machine over both; medians, best runs and the C#/Python ratios are printed as a Markdown table (on a loaded
-# machine the best run is the steadier estimate of what each side can do).
+# Training throughput of ResidualBind: TorchSharp 0.107 (libtorch 2.10, NuGet) vs Python PyTorch 1.13 (Debian's
+# python3-torch), same model, data, optimiser and thread count. Runs alternate (C#, Python, C#, Python, ...) to
+# spread the noise of a shared machine over both; medians, best runs and the C#/Python ratios are printed as a
+# Markdown table (on a loaded machine the best run is the steadier estimate of what each side can do).
 # Usage: bench/torch-training/run.sh [rounds=3] [steps=150]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 steps=${2:-150}
 
-[ -f build/native/CMakeCache.txt ] || cmake -S src/Torch/native -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/native -j"$(nproc)" >/dev/null
 dotnet build bench/torch-training/RbpPipeline.Bench.TorchTraining.csproj -c Release -v q -nologo >/dev/null
 csharp="dotnet bench/torch-training/bin/Release/net10.0/RbpPipeline.Bench.TorchTraining.dll"
 python="/usr/bin/python3 bench/torch-training/train.py"
@@ -20,7 +18,7 @@ trap 'rm -f "$results"' EXIT
 for threads in 1 2; do
   for round in $(seq "$rounds"); do
     # Neither side may inherit a thread setting from the environment: each sets it explicitly.
-    env -u OMP_NUM_THREADS -u RBP_TORCH_THREADS $csharp --threads "$threads" --steps "$steps" | tee -a "$results"
+    env -u OMP_NUM_THREADS $csharp --threads "$threads" --steps "$steps" | tee -a "$results"
     env -u OMP_NUM_THREADS $python --threads "$threads" --steps "$steps" | tee -a "$results"
   done
 done

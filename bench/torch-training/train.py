@@ -1,11 +1,11 @@
-# PyTorch twin of Program.cs: same model (tests/Torch.Tests/Oracle/models.py), data, optimiser and loop.
+# PyTorch twin of Program.cs: same model (models.py here, ResidualBind.cs its C# twin), data, optimiser and loop.
 # Usage: /usr/bin/python3 train.py --threads N --steps S --warmup W --batch B
 import argparse, json, os, sys, time
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "Torch.Tests", "Oracle"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from models import ResidualBind  # noqa: E402
 
 p = argparse.ArgumentParser()

@@ -13,8 +13,6 @@ epochs=${EPOCHS:-5}
 threads=${THREADS:-1}
 out=${OUT:-runs/bench-trainer}
 
-[ -f build/native/CMakeCache.txt ] || cmake -S src/Torch/native -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/native -j"$(nproc)" >/dev/null
 dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
 
 mkdir -p "$out"

@@ -10,8 +10,8 @@ using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Pipeline;
 using RbpPipeline.Trainer.Synthetic;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.EndToEnd.Tests;
 
@@ -111,7 +111,7 @@ public sealed class TrainExportServeTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = tensor(data, [records.Count, 4, spec.Length]);
-        var logits = network.Forward([input]).contiguous().ToArray<float>();
+        var logits = network.Forward([input]).contiguous().data<float>().ToArray();
         return (logits, logits.Select(z => 1.0 / (1.0 + Math.Exp(-z))).ToArray());
     }
 }

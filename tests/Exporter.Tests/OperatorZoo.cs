@@ -1,5 +1,5 @@
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Exporter.Tests;
 

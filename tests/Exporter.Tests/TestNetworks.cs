@@ -2,8 +2,8 @@ using System.Text.Json;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Trainer.Networks;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Exporter.Tests;
 

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Pipeline;
+using RbpPipeline.Trainer.Training;
 
 namespace RbpPipeline.Cli.Commands;
 
 /// <summary>
-/// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--out runs] [--data DIR] [--force] [--fail-fast]`:
+/// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--device D] [--out runs] [--data DIR] [--force] [--fail-fast]`:
 /// runs the stages the pipeline file declares (prepare, train, evaluate, export, publish) for every model in it,
 /// skipping stages whose inputs and configuration are unchanged. A model whose stage fails is reported in one line
 /// and the others go on (unless --fail-fast); the run then ends with a summary, &lt;out&gt;/failures.json and exit 1. An RBP-ADDA entry (architecture rbpadda with source and
@@ -26,6 +27,7 @@ public static class TrainCommand
             Description = "Run only this model (repeatable): an entry's name (all of its fan-out models) or one fan-out model", AllowMultipleArgumentsPerToken = true,
         };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the file's threads, else one per core)" };
+        var device = new Option<string?>("--device") { Description = "Train on auto (CUDA when present), cpu, cuda or cuda:N (default: each model's training.device, else auto)" };
         var output = new Option<DirectoryInfo>("--out")
         {
             Description = "Folder for run folders (<out>/<model>/: checkpoint, training state, evaluation)",
@@ -39,7 +41,7 @@ public static class TrainCommand
         };
         var command = new Command("train", "Run the stages of a pipeline file: prepare, train, evaluate, export, publish")
         {
-            file, stage, only, threads, output, data, force, failFast,
+            file, stage, only, threads, device, output, data, force, failFast,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,6 +52,7 @@ public static class TrainCommand
                 Stages = parse.GetValue(stage),
                 Only = parse.GetValue(only),
                 Threads = parse.GetValue(threads),
+                Device = parse.GetValue(device),
                 Force = parse.GetValue(force),
                 FailFast = parse.GetValue(failFast),
                 Interactive = !Console.IsOutputRedirected,
@@ -57,6 +60,11 @@ public static class TrainCommand
             if (options.Threads is < 0)
             {
                 Console.Error.WriteLine("rbp train: --threads must be at least 0 (0 = one per core)");
+                return CliExitCodes.Usage;
+            }
+            if (options.Device is { } d && !TrainingDevice.IsValid(d))
+            {
+                Console.Error.WriteLine($"rbp train: --device '{d}' is not a device: use auto, cpu, cuda or cuda:N");
                 return CliExitCodes.Usage;
             }
             return await RunAsync(parse.GetValue(file)!.FullName, options, Console.Out, Console.Error, ct);

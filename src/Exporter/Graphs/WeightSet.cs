@@ -1,5 +1,5 @@
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Exporter.Graphs;
 
@@ -32,7 +32,7 @@ public sealed class WeightSet
         {
             if (tensor.dtype != ScalarType.Float32) continue;
             using var cpu = tensor.cpu().contiguous();
-            result[name] = new WeightTensor(cpu.ToArray<float>(), tensor.shape);
+            result[name] = new WeightTensor(cpu.data<float>().ToArray(), tensor.shape);
         }
         return new WeightSet(result);
     }

@@ -3,8 +3,8 @@ using System.Text;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Exporter.Graphs;
 using RbpPipeline.Trainer.Networks;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Exporter.Parity;
 
@@ -199,9 +199,9 @@ public static class ParityGate
         using (no_grad())
         {
             var raw = network.Forward(inputs);
-            outputs[OnnxExport.RawOutput] = raw.contiguous().ToArray<float>();
+            outputs[OnnxExport.RawOutput] = raw.contiguous().data<float>().ToArray();
             if (OnnxExport.HasProbability(tasks))
-                outputs[OnnxExport.ProbabilityOutput] = Heads(raw, tasks, _ => true).contiguous().ToArray<float>();
+                outputs[OnnxExport.ProbabilityOutput] = Heads(raw, tasks, _ => true).contiguous().data<float>().ToArray();
         }
         using (enable_grad())
         {
@@ -213,7 +213,7 @@ public static class ParityGate
         }
         var gradients = new Dictionary<string, float[]>(StringComparer.Ordinal);
         for (var i = 0; i < inputs.Count; i++)
-            gradients[batch.Inputs[i].Name] = inputs[i].grad?.contiguous().ToArray<float>() ?? new float[batch.Inputs[i].Data.Length];
+            gradients[batch.Inputs[i].Name] = inputs[i].grad?.contiguous().data<float>().ToArray() ?? new float[batch.Inputs[i].Data.Length];
         return new ReferenceValues(outputs, gradients);
     }
 

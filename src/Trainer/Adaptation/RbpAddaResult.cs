@@ -4,7 +4,7 @@ using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Networks.Models;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
 
@@ -114,7 +114,7 @@ public sealed class RbpAddaResult : IDisposable
         var shape = new NetworkShape([new NetworkInput("sequence", Encoding.Alphabet.Length, Encoding.Length)], 1);
         var network = Architectures.Get("rbpadda").Create(shape, Hyperparameters);
         var encoder = (sourcePath ? SourceEncoder : TargetEncoder).Module.state_dict();
-        var predictor = Predictor.Module.state_dict();
+        var predictor = Predictor.Module.state_dict(); // the modules' own tensors, not copies: nothing to free
         try
         {
             network.Module.load_state_dict(RbpAddaParts.ComposeState(encoder, predictor));
@@ -125,10 +125,6 @@ public sealed class RbpAddaResult : IDisposable
         {
             network.Dispose();
             throw;
-        }
-        finally
-        {
-            foreach (var t in encoder.Values.Concat(predictor.Values)) t.Dispose();
         }
     }
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RbpPipeline.Trainer.Checkpoints;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
 
@@ -10,13 +10,13 @@ namespace RbpPipeline.Trainer.Adaptation;
 /// RBP-ADDA's resumable state, saved after each of the three stages: one safetensors file written atomically (a
 /// kill leaves either the previous stage's state or the new one) holding the networks (<c>ms.</c>, <c>mt.</c>,
 /// <c>t.</c>, <c>d.</c> once stage 2 ran), the optimiser states of the stage just finished (<c>optimizer.&lt;name&gt;.</c>),
-/// the libtorch generator (<c>rng.torch</c>) and, as JSON metadata, the stages done, the augmentation batch counter
+/// the libtorch generator (<c>rng.torch</c>) and, as JSON (a byte tensor, see <see cref="ResumableStateFile"/>), the stages done, the augmentation batch counter
 /// and every figure so far.
 /// </summary>
 public static class RbpAddaStateFile
 {
     public const string FileName = "rbpadda-state.safetensors";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2; // 2: TorchSharp (metadata and optimizer state as tensors)
     private const string MetadataKey = "rbp.rbpadda-state";
 
     private static readonly JsonSerializerOptions Json = new()

@@ -11,7 +11,8 @@ using RbpPipeline.Trainer.Metrics;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Networks.Models;
 using RbpPipeline.Trainer.Training;
-using static RbpPipeline.Torch.torch;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
 
@@ -237,9 +238,8 @@ public static class RbpAddaTrainer
 
     private static void CopyState(INetwork from, INetwork to)
     {
-        var state = from.Module.state_dict();
-        try { to.Module.load_state_dict(state); }
-        finally { foreach (var t in state.Values) t.Dispose(); }
+        // state_dict() hands out the source's own tensors; load_state_dict copies their values.
+        to.Module.load_state_dict(from.Module.state_dict());
     }
 
     /// <summary>Endless shuffled minibatches of one split: a fresh deterministic permutation each pass.</summary>
@@ -282,7 +282,7 @@ public static class RbpAddaTrainer
         private readonly SequenceAugmenter _augmenter = new(options.Augmentation);
         // The optimisers of the stage in progress, by name; saved with the stage's state, then disposed (each stage
         // starts fresh optimisers, as the procedure prescribes).
-        private readonly Dictionary<string, optim.Optimizer> _optimizers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, OptimizerHelper> _optimizers = new(StringComparer.Ordinal);
         private int _batchCounter;
 
         public required INetwork SourceEncoder { get; init; }
@@ -300,7 +300,7 @@ public static class RbpAddaTrainer
 
         public AdaptationFigures Adaptation { get; set; } = AdaptationFigures.None;
 
-        private T Track<T>(string name, T optimizer) where T : optim.Optimizer
+        private T Track<T>(string name, T optimizer) where T : OptimizerHelper
         {
             _optimizers[name] = optimizer;
             return optimizer;
@@ -314,24 +314,18 @@ public static class RbpAddaTrainer
 
         public void Save(string path, string stateHash)
         {
+            // state_dict() hands out the modules' own tensors (not copies): only the optimizer captures are freed.
+            using var scope = NewDisposeScope();
             var sections = new List<(string, IReadOnlyDictionary<string, Tensor>)>
             {
                 ("ms", SourceEncoder.Module.state_dict()), ("mt", TargetEncoder.Module.state_dict()), ("t", Predictor.Module.state_dict()),
             };
             if (Discriminator is not null) sections.Add(("d", Discriminator.Module.state_dict()));
-            foreach (var (name, optimizer) in _optimizers) sections.Add(($"optimizer.{name}", optimizer.state_dict()));
-            try
+            foreach (var (name, optimizer) in _optimizers) sections.Add(($"optimizer.{name}", OptimizerStateTensors.Capture(optimizer)));
+            RbpAddaStateFile.Save(path, new RbpAddaStateInfo
             {
-                RbpAddaStateFile.Save(path, new RbpAddaStateInfo
-                {
-                    StateHash = stateHash, StagesDone = StagesDone, BatchCounter = _batchCounter, Stages = [.. Stages], Adaptation = Adaptation,
-                }, sections);
-            }
-            finally
-            {
-                foreach (var (_, tensors) in sections)
-                    foreach (var t in tensors.Values) t.Dispose();
-            }
+                StateHash = stateHash, StagesDone = StagesDone, BatchCounter = _batchCounter, Stages = [.. Stages], Adaptation = Adaptation,
+            }, sections);
         }
 
         /// <summary>
@@ -360,7 +354,7 @@ public static class RbpAddaTrainer
             _batchCounter = state.Info.BatchCounter;
             Stages.AddRange(state.Info.Stages);
             Adaptation = state.Info.Adaptation;
-            set_rng_state(state.TorchRng);
+            random.set_rng_state(state.TorchRng);
             log(StagesDone >= 3
                 ? $"rbp-adda: {path} holds a finished run; restoring its result"
                 : $"rbp-adda: resuming after stage {StagesDone} from {path}");
@@ -554,7 +548,7 @@ public static class RbpAddaTrainer
                 using var scope = NewDisposeScope();
                 var indices = Enumerable.Range(start, Math.Min(512, split.Count - start)).ToArray();
                 var output = Predictor.Forward([encoder.Forward(split.InputBatch(indices))]);
-                output.to(ScalarType.Float64).ToArray<double>().CopyTo(result, start);
+                output.to(ScalarType.Float64).data<double>().ToArray().CopyTo(result, start);
             }
             return result;
         }
@@ -605,7 +599,7 @@ public static class RbpAddaTrainer
                 using var scope = NewDisposeScope();
                 var indices = Enumerable.Range(start, Math.Min(512, split.Count - start)).ToArray();
                 var logits = probe.Forward([encoder.Forward(split.InputBatch(indices))]);
-                var values = logits.to(ScalarType.Float64).ToArray<double>();
+                var values = logits.to(ScalarType.Float64).data<double>().ToArray();
                 hits += values.Count(v => positive ? v > 0 : v <= 0);
             }
             return (double)hits / split.Count;

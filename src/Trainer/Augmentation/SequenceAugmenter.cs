@@ -1,6 +1,6 @@
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Training;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Augmentation;
 

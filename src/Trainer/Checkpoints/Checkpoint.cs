@@ -4,8 +4,9 @@ using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Contracts.Storage;
 using RbpPipeline.Trainer.Networks;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Checkpoints;
 
@@ -68,11 +69,22 @@ public sealed class Checkpoint
         ArgumentNullException.ThrowIfNull(description);
         Directory.CreateDirectory(folder);
         var files = new Dictionary<string, FileEntry>(StringComparer.Ordinal);
-        network.Module.save_safetensors(Path.Combine(folder, WeightsFile), new Dictionary<string, string>
+        // PyBridge writes the plain state_dict (readable by PyTorch's safetensors); which network it belongs to is
+        // the manifest's business. Written to a temporary file and renamed, like every other file here.
+        var weights = Path.Combine(folder, WeightsFile);
+        try
         {
-            ["architecture"] = description.Architecture,
-            ["name"] = description.Name,
-        });
+            using (var stream = File.Create(weights + ".tmp"))
+            {
+                network.Module.save_safetensors(stream, leaveOpen: true);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(weights + ".tmp", weights, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(weights + ".tmp");
+        }
         files[WeightsFile] = FileEntry.Of(folder, WeightsFile);
         if (description.Training is { } training)
         {
@@ -156,13 +168,12 @@ public sealed class Checkpoint
         try
         {
             Dictionary<string, Tensor> tensors;
-            try { (tensors, _) = Safetensors.Load(WeightsPath); }
-            catch (Exception e) when (e is InvalidDataException or JsonException or TorchException)
+            try { tensors = TorchSharp.PyBridge.Safetensors.LoadStateDict(WeightsPath); }
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 throw new CheckpointException($"checkpoint {Folder}: {WeightsFile} is not a readable safetensors file ({e.Message})", WeightsPath, e);
             }
-            try { network.Module.load_state_dict(tensors); }
-            catch (ArgumentException e) { throw new CheckpointException($"checkpoint {Folder}: the weights do not fit the network ({e.Message})", WeightsPath, e); }
+            try { LoadStrict(network.Module, tensors); }
             finally { foreach (var t in tensors.Values) t.Dispose(); }
             network.Module.eval();
             return network;
@@ -174,6 +185,24 @@ public sealed class Checkpoint
         }
     }
 
+    // Every name must be present on both sides with the same shape and dtype; anything else is named in the error.
+    private void LoadStrict(nn.Module module, Dictionary<string, Tensor> tensors)
+    {
+        var own = module.state_dict();
+        var missing = own.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
+        var unexpected = tensors.Keys.Where(k => !own.ContainsKey(k)).ToList();
+        var misshapen = own.Where(p => tensors.TryGetValue(p.Key, out var t) && !t.shape.SequenceEqual(p.Value.shape))
+            .Select(p => $"{p.Key} [{string.Join(", ", tensors[p.Key].shape)}] where the network has [{string.Join(", ", p.Value.shape)}]").ToList();
+        if (missing.Count + unexpected.Count + misshapen.Count > 0)
+            throw new CheckpointException($"checkpoint {Folder}: the weights do not fit the network (" + string.Join("; ", new[]
+            {
+                missing.Count > 0 ? "missing: " + string.Join(", ", missing) : null,
+                unexpected.Count > 0 ? "unexpected: " + string.Join(", ", unexpected) : null,
+                misshapen.Count > 0 ? "shape: " + string.Join(", ", misshapen) : null,
+            }.Where(s => s is not null)) + ")", WeightsPath);
+        module.load_state_dict(tensors, strict: true);
+    }
+
     /// <summary>The versions that produced a checkpoint (for the manifest's provenance).</summary>
     public static IReadOnlyDictionary<string, string> LibraryVersions()
     {
@@ -183,6 +212,8 @@ public sealed class Checkpoint
             ["rbp-trainer"] = typeof(Checkpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                               ?? typeof(Checkpoint).Assembly.GetName().Version?.ToString() ?? "unknown",
         };
+        versions["torchsharp"] = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+                                 ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
         try { versions["libtorch"] = __version__; }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { versions["libtorch"] = "unavailable"; }
         return versions;

@@ -1,14 +1,16 @@
+using System.Text;
 using System.Text.Json;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using SafetensorsIO = TorchSharp.PyBridge.Safetensors;
 
 namespace RbpPipeline.Trainer.Checkpoints;
 
 /// <summary>
-/// The file format of every resumable run state (training loops, RBP-ADDA's stages): one safetensors file holding
-/// named tensors plus the libtorch generator (<c>rng.torch</c>), with a JSON description in the header's metadata
-/// under a key of the caller's; written atomically by <see cref="Safetensors.Save"/>, so a kill leaves either the
-/// previous state or the new one.
+/// The file format of every resumable run state (training loops, RBP-ADDA's stages): one safetensors file (written and
+/// read by TorchSharp.PyBridge) holding named tensors, the libtorch generator (<c>rng.torch</c>) and a JSON description
+/// stored as a UTF-8 byte tensor under a key of the caller's (PyBridge writes no header metadata). It is written to a
+/// temporary file in the same folder and renamed into place, so a kill leaves either the previous state or the new one.
 /// </summary>
 public static class ResumableStateFile
 {
@@ -17,9 +19,26 @@ public static class ResumableStateFile
     public static void Save<TInfo>(string path, string metadataKey, TInfo info, JsonSerializerOptions json, IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
         using var scope = NewDisposeScope();
-        var all = tensors.Append(new(RngTensor, get_rng_state())).ToList();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Safetensors.Save(path, all, new Dictionary<string, string> { [metadataKey] = JsonSerializer.Serialize(info, json) });
+        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in tensors) all.Add(name, t);
+        all.Add(RngTensor, random.get_rng_state());
+        all.Add(metadataKey, BytesTensor(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(info, json))));
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp";
+        try
+        {
+            using (var stream = File.Create(temporary))
+            {
+                SafetensorsIO.SaveStateDict(stream, all, leaveOpen: true);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary); // gone after the rename; after a failed write it must not stay behind
+        }
     }
 
     /// <summary>
@@ -31,19 +50,19 @@ public static class ResumableStateFile
         where TInfo : class
     {
         Dictionary<string, Tensor> tensors;
-        Dictionary<string, string> metadata;
-        try { (tensors, metadata) = Safetensors.Load(path); }
-        catch (Exception e) when (e is InvalidDataException or JsonException or IOException or ArgumentException or InvalidOperationException or TorchException)
+        try { tensors = SafetensorsIO.LoadStateDict(path); }
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new CheckpointException($"{what} {path} is corrupt or incomplete ({e.Message}); delete it to start the run afresh", path, e);
         }
         try
         {
-            if (!metadata.TryGetValue(metadataKey, out var text))
+            if (!tensors.Remove(metadataKey, out var metadata))
                 throw new CheckpointException($"{what} {path} has no '{metadataKey}' metadata: it is not a {what} written by this program{remedy}", path);
             TInfo info;
-            try { info = JsonSerializer.Deserialize<TInfo>(text, json) ?? throw new JsonException("null"); }
-            catch (JsonException e) { throw new CheckpointException($"{what} {path}: its metadata is not valid ({e.Message}){remedy}", path, e); }
+            using (metadata)
+                try { info = JsonSerializer.Deserialize<TInfo>(Encoding.UTF8.GetString(Bytes(metadata)), json) ?? throw new JsonException("null"); }
+                catch (JsonException e) { throw new CheckpointException($"{what} {path}: its metadata is not valid ({e.Message}){remedy}", path, e); }
             if (versionOf(info) != formatVersion)
                 throw new CheckpointException($"{what} {path} has format version {versionOf(info)}; this build reads version {formatVersion}", path);
             if (!tensors.ContainsKey(RngTensor))
@@ -56,6 +75,12 @@ public static class ResumableStateFile
             throw;
         }
     }
+
+    /// <summary>A 1-D uint8 tensor holding <paramref name="bytes"/>.</summary>
+    public static Tensor BytesTensor(byte[] bytes) => tensor(bytes, dtype: ScalarType.Byte);
+
+    /// <summary>The bytes of a 1-D uint8 tensor.</summary>
+    public static byte[] Bytes(Tensor t) => t.to_type(ScalarType.Byte).data<byte>().ToArray();
 }
 
 /// <summary>A loaded state: its description and tensors; dispose it to free the tensors.</summary>

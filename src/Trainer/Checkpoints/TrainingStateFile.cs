@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RbpPipeline.Trainer.Training;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Checkpoints;
 
@@ -13,15 +14,15 @@ namespace RbpPipeline.Trainer.Checkpoints;
 /// the epoch history. The data shuffler needs no saved state: epoch e shuffles with its own stream
 /// <c>DeterministicRandom.For(seed, "shuffle/e")</c>.
 /// <para>
-/// It is one safetensors file (tensors under the prefixes <c>model.</c>, <c>optimizer.</c>, <c>best.</c> and
-/// <c>rng.torch</c>, the JSON in the header's metadata), written atomically: a kill at any moment leaves either the
+/// It is one safetensors file (tensors under the prefixes <c>model.</c>, <c>optimizer.</c>, <c>best.</c>,
+/// <c>rng.torch</c> and the JSON as bytes, see <see cref="ResumableStateFile"/>), written atomically: a kill at any moment leaves either the
 /// previous epoch's state or the new one.
 /// </para>
 /// </summary>
 public static class TrainingStateFile
 {
     public const string FileName = "train-state.safetensors";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2; // 2: TorchSharp (metadata and optimizer state as tensors)
     private const string MetadataKey = "rbp.training-state";
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -33,12 +34,13 @@ public static class TrainingStateFile
     };
 
     /// <summary>Writes the state atomically (temporary file in the same folder, then rename).</summary>
-    public static void Save(string path, TrainingStateInfo info, nn.Module model, torch.optim.Optimizer optimizer,
+    public static void Save(string path, TrainingStateInfo info, nn.Module model, OptimizerHelper optimizer,
         IReadOnlyDictionary<string, Tensor>? best)
     {
+        using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var (name, t) in model.state_dict()) tensors.Add(new($"model.{name}", t));
-        foreach (var (name, t) in optimizer.state_dict()) tensors.Add(new($"optimizer.{name}", t));
+        foreach (var (name, t) in OptimizerStateTensors.Capture(optimizer)) tensors.Add(new($"optimizer.{name}", t));
         if (best is not null)
             foreach (var (name, t) in best) tensors.Add(new($"best.{name}", t));
         ResumableStateFile.Save(path, MetadataKey, info, Json, tensors);

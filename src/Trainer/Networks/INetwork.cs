@@ -1,7 +1,8 @@
 using System.Text.Json;
 using RbpPipeline.Contracts.Labels;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using RbpPipeline.Trainer.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Networks;
 
@@ -46,17 +47,31 @@ public interface INetwork : IDisposable
 }
 
 /// <summary>How an architecture is trained by default: the published procedure, overridable in pipeline.yaml.</summary>
-public sealed record TrainingDefaults(
-    string Optimizer,          // "adam" | "rmsprop" | "sgd"
-    double LearningRate,
-    double WeightDecay,
-    int BatchSize,
-    int Epochs,
-    int EarlyStoppingPatience, // epochs without validation improvement; 0 disables
-    double LrDecayFactor,      // multiply the learning rate on a plateau; 1 disables
-    int LrDecayPatience,
-    string Loss,               // "mse" | "bce" | "weighted-bce" | "cross-entropy"
-    IReadOnlyList<LabelTransformSpec>? LabelTransforms = null); // label transforms the procedure prescribes (RBP-ADDA: minmax to [−1, 1]); null = none
+public sealed record TrainingDefaults
+{
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    public required double LearningRate { get; init; }
+
+    public double WeightDecay { get; init; }
+
+    public required int BatchSize { get; init; }
+
+    public required int Epochs { get; init; }
+
+    /// <summary>Epochs without validation improvement before stopping; 0 disables.</summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>Multiplies the learning rate on a plateau; 1 disables.</summary>
+    public double LrDecayFactor { get; init; } = 1;
+
+    public int LrDecayPatience { get; init; }
+
+    public required LossKind Loss { get; init; }
+
+    /// <summary>Label transforms the procedure prescribes (RBP-ADDA: minmax to [−1, 1]); null = none.</summary>
+    public IReadOnlyList<LabelTransformSpec>? LabelTransforms { get; init; }
+}
 
 /// <summary>A named architecture: its hyperparameters (with the papers' defaults) and how to build it.</summary>
 public interface IArchitecture

@@ -110,7 +110,7 @@ public sealed record ModelData(
     {
         var type = plan.Dataset.Config.TaskType;
         var defaults = TrainingOptions.FromDefaults(architecture.Training, plan.Seed);
-        var defaultLoss = TrainingOptions.ParseLoss(architecture.Training.Loss);
+        var defaultLoss = architecture.Training.Loss;
         var fits = type switch
         {
             TaskType.Regression => defaultLoss == LossKind.Mse,
@@ -136,6 +136,7 @@ public sealed record ModelData(
             MonitorMode = o.Mode,
             MinDelta = o.MinDelta ?? defaults.MinDelta,
             GradientClipNorm = o.GradientClip ?? defaults.GradientClipNorm,
+            Device = o.Device ?? defaults.Device,
         };
     }
 
@@ -154,7 +155,7 @@ public sealed record ModelData(
             dataset = d.Config with { },
             fanOut = d.FanOutName,
             files = (plan.Adaptation is null ? d.Files : plan.Files).Select(f => Path.GetRelativePath(d.DataRoot, f).Replace('\\', '/')).ToArray(),
-            training = Options(plan, architecture) with { Threads = 0 },
+            training = Options(plan, architecture) with { Threads = 0, Device = TrainingDevice.Auto },
             hyperparameters = Hyperparameters.Resolve(architecture.Name, architecture.HyperparameterSpecs, plan.Model.Hyperparameters).Values
                 .OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(),
             seed = plan.Seed,

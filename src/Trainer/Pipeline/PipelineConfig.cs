@@ -194,6 +194,10 @@ public sealed record TrainingOverrides
     public double? MinDelta { get; init; }
     public double? GradientClip { get; init; }
 
+    /// <summary>auto | cpu | cuda | cuda:N; null = auto. Where a model trains does not change what it is: not hashed.</summary>
+    [JsonIgnore]
+    public string? Device { get; init; }
+
     /// <summary>null = no augmentation.</summary>
     // Left out of the configuration hash's JSON when null, so that adding the key changed no other model's hash.
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -3,6 +3,7 @@ using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Trainer.Adaptation;
 using RbpPipeline.Trainer.Augmentation;
 using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Training;
 
 namespace RbpPipeline.Trainer.Pipeline;
 
@@ -123,6 +124,15 @@ public static partial class PipelineLoader
             : null;
         if (problem is not null) throw map.Error(node, map.KeyPath(key), $"data set '{name}' {problem}");
         return dataset;
+    }
+
+    /// <summary>training.device: auto | cpu | cuda | cuda:N (checked here; whether CUDA exists is asked at training time).</summary>
+    private static string? ReadDevice(YamlMap training)
+    {
+        if (training.String("device") is not { } device) return null;
+        if (!TrainingDevice.IsValid(device))
+            throw training.Error(training.Get("device")!, training.KeyPath("device"), $"'{device}' is not a device: use auto, cpu, cuda or cuda:N");
+        return device;
     }
 
     private static AugmentationConfig? ReadAugmentation(YamlMap training)

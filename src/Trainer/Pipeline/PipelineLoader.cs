@@ -247,7 +247,7 @@ public static partial class PipelineLoader
         if (map.Map("training") is { } t)
         {
             t.AllowOnly("optimizer", "learning_rate", "weight_decay", "momentum", "batch_size", "epochs", "early_stopping", "lr_decay_factor",
-                "lr_decay_patience", "min_learning_rate", "loss", "monitor", "mode", "min_delta", "gradient_clip", "augmentation");
+                "lr_decay_patience", "min_learning_rate", "loss", "monitor", "mode", "min_delta", "gradient_clip", "augmentation", "device");
             training = new TrainingOverrides
             {
                 Optimizer = t.Has("optimizer") ? t.Enum("optimizer", OptimizerKind.Adam, Optimizers) : null,
@@ -265,6 +265,7 @@ public static partial class PipelineLoader
                 Mode = t.Has("mode") ? t.Enum("mode", MonitorMode.Max, Modes) : null,
                 MinDelta = t.Double("min_delta", 0),
                 GradientClip = t.Double("gradient_clip", 0),
+                Device = ReadDevice(t),
                 Augmentation = ReadAugmentation(t),
             };
             CheckLossAndMonitor(t, training, dataset);

@@ -26,6 +26,9 @@ public sealed record PipelineRunOptions
     /// <summary>Overrides the file's threads; 0 = one per core.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Overrides every model's training.device (auto | cpu | cuda | cuda:N); null = the file's.</summary>
+    public string? Device { get; init; }
+
     /// <summary>Run stages even when their inputs and configuration are unchanged.</summary>
     public bool Force { get; init; }
 
@@ -110,6 +113,7 @@ public sealed class PipelineRunner
                 Hashes = hashes,
                 Log = _log,
                 Threads = threads,
+                Device = options.Device,
                 Interactive = options.Interactive,
                 Repository = repository,
             };

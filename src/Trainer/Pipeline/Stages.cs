@@ -63,6 +63,9 @@ public sealed class StageContext
     /// <summary>Intra-op threads for training and evaluation (0 = one per core).</summary>
     public int Threads { get; init; }
 
+    /// <summary>The device every model trains on, overriding training.device (<c>rbp train --device</c>); null = the file's.</summary>
+    public string? Device { get; init; }
+
     /// <summary>Redraw progress bars in place (a terminal) or print one line per epoch (logs).</summary>
     public bool Interactive { get; init; }
 

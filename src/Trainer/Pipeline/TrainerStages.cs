@@ -6,6 +6,8 @@ using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Training;
 
+using TorchSharp;
+
 namespace RbpPipeline.Trainer.Pipeline;
 
 /// <summary>The Trainer's stages: prepare, train, evaluate.</summary>
@@ -99,6 +101,7 @@ public sealed class TrainStage : IStageHandler
         var architecture = context.Architecture;
         var data = context.Data;
         var options = ModelData.Options(plan, architecture) with { Threads = context.Threads };
+        if (context.Device is { } device) options = options with { Device = device };
         var hyperparameters = Hyperparameters.Resolve(architecture.Name, architecture.HyperparameterSpecs, plan.Model.Hyperparameters).Values;
         Directory.CreateDirectory(context.RunFolder);
         var stateHash = ModelData.Hash(context.ConfigHash + string.Concat(data.DataSha256.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value)));
@@ -155,7 +158,7 @@ public sealed class TrainStage : IStageHandler
             $"{(outcome.ResumedAfterEpoch > 0 ? $", resumed after epoch {outcome.ResumedAfterEpoch}" : "")}, " +
             $"{secondsPerEpoch:F1} s/epoch{(test is null ? "" : ", " + TrainerStages.Headline(test))} → {context.CheckpointFolder}");
 
-        static int torchThreads() => RbpPipeline.Torch.torch.get_num_threads();
+        static int torchThreads() => torch.get_num_threads();
     }
 }
 
@@ -180,7 +183,7 @@ public sealed class EvaluateStage : IStageHandler
         var data = context.Data;
         if (data.Encoding != manifest.Encoding)
             throw new StagePrerequisiteException($"{context.Plan.Name}: the checkpoint was trained with another encoding than the pipeline now declares; run the train stage again");
-        if (context.Threads > 0) RbpPipeline.Torch.torch.set_num_threads(context.Threads);
+        if (context.Threads > 0) torch.set_num_threads(context.Threads);
         using var network = checkpoint.CreateNetwork(context.Architecture);
         var options = ModelData.Options(context.Plan, context.Architecture);
         float[]? positiveWeights = options.Loss == LossKind.WeightedBce ? MaskedLoss.PositiveWeights(data.Train.ClassCounts()) : null;

@@ -2,7 +2,7 @@ using RbpPipeline.Contracts.Labels;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Trainer.Data;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Training;
 

@@ -1,7 +1,8 @@
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Trainer.Metrics;
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Training;
 
@@ -39,6 +40,7 @@ public static class Evaluation
         var columns = network.Shape.Tasks;
         var result = new float[split.Count * columns];
         var wasTraining = network.Module.training;
+        var device = TrainingDevice.Of(network.Module);
         network.Module.eval();
         try
         {
@@ -48,11 +50,13 @@ public static class Evaluation
                 var size = Math.Min(batchSize, split.Count - start);
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                var output = network.Forward(split.InputBatch(indices.AsSpan(start, size)));
+                var inputs = split.InputBatch(indices.AsSpan(start, size));
+                if (device.type != DeviceType.CPU) inputs = [.. inputs.Select(x => x.to(device))];
+                var output = network.Forward(inputs);
                 if (output.shape.Length != 2 || output.shape[0] != size || output.shape[1] != columns)
                     throw new InvalidOperationException(
                         $"{network.Architecture} returned [{string.Join(", ", output.shape)}] for a batch of {size}; expected [{size}, {columns}]");
-                output.to(ScalarType.Float32).contiguous().CopyTo(result.AsSpan(start * columns, size * columns));
+                output.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(result.AsSpan(start * columns, size * columns));
             }
         }
         finally

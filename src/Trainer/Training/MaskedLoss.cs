@@ -1,4 +1,4 @@
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Training;
 
@@ -30,7 +30,7 @@ public static class MaskedLoss
                 break;
             case LossKind.WeightedBce:
                 if (positiveWeight is null) throw new ArgumentException("weighted BCE needs a positive weight per task");
-                elementwise = nn.functional.binary_cross_entropy_with_logits(output, filled, reduction: nn.Reduction.None, pos_weight: positiveWeight);
+                elementwise = nn.functional.binary_cross_entropy_with_logits(output, filled, reduction: nn.Reduction.None, pos_weights: positiveWeight);
                 break;
             case LossKind.CrossEntropy:
                 if (target.shape.Length != 2 || target.shape[1] != 1)

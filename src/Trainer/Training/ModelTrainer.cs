@@ -4,8 +4,9 @@ using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Training;
 
@@ -82,13 +83,16 @@ public static class ModelTrainer
         options.Validate();
         if (request.Train.Count < 2) throw new ArgumentException($"the training split has {request.Train.Count} record(s); at least 2 are needed");
         set_num_threads(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        var device = TrainingDevice.Resolve(options.Device);
 
         // Initial weights come from the seeded libtorch generator, so the same seed gives the same network.
         manual_seed(unchecked((long)options.Seed));
         var network = request.Architecture.Create(request.Shape, request.Hyperparameters);
         try
         {
-            return Run(request, network, cancellationToken);
+            // Created on the CPU (the seeded generator decides the initial weights on every device), then moved.
+            if (device.type != DeviceType.CPU) network.Module.to(device);
+            return Run(request, network, device, cancellationToken);
         }
         catch
         {
@@ -97,14 +101,14 @@ public static class ModelTrainer
         }
     }
 
-    private static TrainingOutcome Run(TrainingRequest request, INetwork network, CancellationToken ct)
+    private static TrainingOutcome Run(TrainingRequest request, INetwork network, Device device, CancellationToken ct)
     {
         var options = request.Options;
         var progress = request.Progress;
         var module = network.Module;
         using var optimizer = CreateOptimizer(options, module);
         float[]? positiveWeights = options.Loss == LossKind.WeightedBce ? MaskedLoss.PositiveWeights(request.Train.ClassCounts()) : null;
-        using var positiveWeightTensor = positiveWeights is null ? null : tensor(positiveWeights).DetachFromDisposeScope();
+        using var positiveWeightTensor = positiveWeights is null ? null : tensor(positiveWeights, device: device).DetachFromDisposeScope();
 
         var monitor = new ValidationMonitor(options);
         var history = new List<EpochRecord>();
@@ -122,10 +126,10 @@ public static class ModelTrainer
                 else
                 {
                     module.load_state_dict(state.Section("model"));
-                    optimizer.load_state_dict(state.Section("optimizer"));
+                    OptimizerStateTensors.Restore(optimizer, state.Section("optimizer"), statePath);
                     var savedBest = state.Section("best");
                     if (savedBest.Count > 0) best = Snapshot(savedBest, disposeSource: false);
-                    set_rng_state(state.TorchRng);
+                    random.set_rng_state(state.TorchRng);
                     monitor = new ValidationMonitor(options, state.Info.Monitor);
                     history.AddRange(state.Info.History);
                     epochsDone = state.Info.EpochsDone;
@@ -148,7 +152,7 @@ public static class ModelTrainer
             {
                 var epoch = epochsDone + 1;
                 var clock = Stopwatch.StartNew();
-                optimizer.LearningRate = monitor.State.LearningRate;
+                SetLearningRate(optimizer, monitor.State.LearningRate);
                 var order = Enumerable.Range(0, n).ToArray();
                 DeterministicRandom.For(options.Seed, $"shuffle/{epoch}").Shuffle(order);
                 module.train();
@@ -166,6 +170,11 @@ public static class ModelTrainer
                             ? augmenter.InputBatch(request.Train, indices, epoch, b)
                             : request.Train.InputBatch(indices);
                         var target = request.Train.LabelBatch(indices);
+                        if (device.type != DeviceType.CPU)
+                        {
+                            inputs = [.. inputs.Select(x => x.to(device))];
+                            target = target.to(device);
+                        }
                         optimizer.zero_grad();
                         var output = network.Forward(inputs);
                         var loss = MaskedLoss.Compute(options.Loss, output, target, positiveWeightTensor);
@@ -199,13 +208,13 @@ public static class ModelTrainer
                 if (decision.Improved)
                 {
                     DisposeAll(best);
-                    best = Snapshot(module.state_dict(), disposeSource: true);
+                    best = Snapshot(module.state_dict(), disposeSource: false); // state_dict() aliases the parameters
                 }
-                var record = new EpochRecord(epoch, trainLoss, monitored, optimizer.LearningRate, decision.Improved, decision.Decayed,
+                var record = new EpochRecord(epoch, trainLoss, monitored, optimizer.ParamGroups.First().LearningRate, decision.Improved, decision.Decayed,
                     clock.Elapsed.TotalSeconds, validation);
                 history.Add(record);
                 epochsDone = epoch;
-                optimizer.LearningRate = decision.LearningRate;
+                SetLearningRate(optimizer, decision.LearningRate);
                 if (request.StatePath is { } path)
                 {
                     TrainingStateFile.Save(path, new TrainingStateInfo
@@ -242,13 +251,18 @@ public static class ModelTrainer
     }
 
     /// <summary>The optimiser the options name, over every parameter of <paramref name="module"/>.</summary>
-    public static torch.optim.Optimizer CreateOptimizer(TrainingOptions options, nn.Module module) => options.Optimizer switch
+    public static OptimizerHelper CreateOptimizer(TrainingOptions options, nn.Module module) => options.Optimizer switch
     {
         OptimizerKind.Adam => optim.Adam(module.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
         OptimizerKind.RmsProp => optim.RMSProp(module.parameters(), options.LearningRate, weight_decay: options.WeightDecay, momentum: options.Momentum),
         OptimizerKind.Sgd => optim.SGD(module.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "unknown optimizer"),
     };
+
+    private static void SetLearningRate(OptimizerHelper optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+    }
 
     // Copies (not aliases) of the tensors, owned by the caller.
     private static Dictionary<string, Tensor> Snapshot(Dictionary<string, Tensor> state, bool disposeSource)

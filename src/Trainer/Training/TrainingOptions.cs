@@ -71,6 +71,9 @@ public sealed record TrainingOptions
     /// <summary>Intra-op threads; 0 = one per core. Not part of the configuration hash.</summary>
     public int Threads { get; init; }
 
+    /// <summary>auto | cpu | cuda | cuda:N (<see cref="TrainingDevice"/>). Not part of the configuration hash.</summary>
+    public string Device { get; init; } = TrainingDevice.Auto;
+
     /// <summary>Batch size for prediction (validation, test); no gradients, so it can be large.</summary>
     public int EvaluationBatchSize { get; init; } = 512;
 
@@ -82,10 +85,10 @@ public sealed record TrainingOptions
     public static TrainingOptions FromDefaults(TrainingDefaults defaults, ulong seed = 1)
     {
         ArgumentNullException.ThrowIfNull(defaults);
-        var loss = ParseLoss(defaults.Loss);
+        var loss = defaults.Loss;
         return new TrainingOptions
         {
-            Optimizer = ParseOptimizer(defaults.Optimizer),
+            Optimizer = defaults.Optimizer,
             LearningRate = defaults.LearningRate,
             WeightDecay = defaults.WeightDecay,
             BatchSize = defaults.BatchSize,
@@ -98,14 +101,6 @@ public sealed record TrainingOptions
             Seed = seed,
         };
     }
-
-    public static OptimizerKind ParseOptimizer(string name) => name.ToLowerInvariant() switch
-    {
-        "adam" => OptimizerKind.Adam,
-        "rmsprop" => OptimizerKind.RmsProp,
-        "sgd" => OptimizerKind.Sgd,
-        _ => throw new ArgumentException($"unknown optimizer '{name}' (adam, rmsprop, sgd)"),
-    };
 
     public static LossKind ParseLoss(string name) => name.ToLowerInvariant() switch
     {
@@ -146,6 +141,7 @@ public sealed record TrainingOptions
         if (!MonitorNames.Contains(Monitor)) throw new ArgumentException($"unknown monitor metric '{Monitor}' ({string.Join(", ", MonitorNames)})");
         if (MinDelta < 0) throw new ArgumentException($"min delta must be ≥ 0, got {MinDelta}");
         if (GradientClipNorm < 0) throw new ArgumentException($"the gradient clip norm must be ≥ 0, got {GradientClipNorm}");
+        if (!TrainingDevice.IsValid(Device)) throw new ArgumentException($"device must be auto, cpu, cuda or cuda:N, got '{Device}'");
         if (Threads < 0) throw new ArgumentException($"threads must be ≥ 0 (0 = one per core), got {Threads}");
         if (EvaluationBatchSize < 1) throw new ArgumentException($"the evaluation batch size must be ≥ 1, got {EvaluationBatchSize}");
     }

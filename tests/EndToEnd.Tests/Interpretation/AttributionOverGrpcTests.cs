@@ -5,7 +5,7 @@ using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.EndToEnd.Tests.Interpretation;
 
@@ -209,7 +209,7 @@ public sealed class AttributionOverGrpcTests(InterpretedModels models)
         var input = tensor(data, [rows, 4, length]).requires_grad_(true);
         var output = network.Forward([input]);
         output.sum().backward();
-        return input.grad!.contiguous().ToArray<float>();
+        return input.grad!.contiguous().data<float>().ToArray();
     }
 
     /// <summary>Gauss–Legendre nodes and weights on [0, 1] from numpy (an implementation independent of ours).</summary>

@@ -4,6 +4,7 @@ Reading files the C# binding wrote without the safetensors package doubles as th
 standard. PythonOracle puts this folder on PYTHONPATH.
 """
 import json
+import os
 import struct
 
 import numpy as np
@@ -20,6 +21,10 @@ def read(path):
         header = json.loads(f.read(n))
         data = f.read()
     meta = header.pop("__metadata__", {})
+    # Writers that put no metadata in the header (TorchSharp.PyBridge) leave it beside the file.
+    if os.path.exists(path + ".meta.json"):
+        with open(path + ".meta.json") as f:
+            meta.update(json.load(f))
     out = {}
     for name, h in header.items():
         a, b = h["data_offsets"]

@@ -16,10 +16,10 @@ public sealed class AugmentedTrainingTests
         var data = TrainingData.Rnacompete(count: 400);
         var augmenter = new SequenceAugmenter(new AugmentationOptions { Kind = AugmentationKind.Gap, Seed = 4 });
         int[] indices = [0, 1, 2, 3];
-        var plain = data.Train.InputBatch(indices)[0].ToArray<float>();
-        var augmented = augmenter.InputBatch(data.Train, indices, epoch: 1, batch: 0)[0].ToArray<float>();
-        var again = augmenter.InputBatch(data.Train, indices, epoch: 1, batch: 0)[0].ToArray<float>();
-        var other = augmenter.InputBatch(data.Train, indices, epoch: 2, batch: 0)[0].ToArray<float>();
+        var plain = data.Train.InputBatch(indices)[0].data<float>().ToArray();
+        var augmented = augmenter.InputBatch(data.Train, indices, epoch: 1, batch: 0)[0].data<float>().ToArray();
+        var again = augmenter.InputBatch(data.Train, indices, epoch: 1, batch: 0)[0].data<float>().ToArray();
+        var other = augmenter.InputBatch(data.Train, indices, epoch: 2, batch: 0)[0].data<float>().ToArray();
         Assert.Equal(augmented, again);
         Assert.NotEqual(plain, augmented);
         Assert.NotEqual(augmented, other);
@@ -70,8 +70,8 @@ public sealed class AugmentedTrainingTests
             {
                 var start = b * options.BatchSize;
                 var indices = order.AsSpan(start, Math.Min(options.BatchSize, n - start));
-                var expected = augmenter.InputBatch(data.Train, indices, epoch, b)[0].ToArray<float>();
-                var plain = data.Train.InputBatch(indices)[0].ToArray<float>();
+                var expected = augmenter.InputBatch(data.Train, indices, epoch, b)[0].data<float>().ToArray();
+                var plain = data.Train.InputBatch(indices)[0].data<float>().ToArray();
                 Assert.Equal(expected, training[k++].Sequence);
                 Assert.NotEqual(plain, expected); // half of 48–64 sequences augmented: never a plain batch
             }

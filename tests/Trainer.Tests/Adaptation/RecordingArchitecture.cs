@@ -1,7 +1,7 @@
 using System.Text.Json;
 using RbpPipeline.Trainer.Networks;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Tests.Adaptation;
 
@@ -43,7 +43,7 @@ internal sealed class RecordingArchitecture(IArchitecture inner, string name = "
 
         public Tensor Forward(IReadOnlyList<Tensor> inputs)
         {
-            owner.Calls.Add(new RecordedForward(network.Module.training, inputs[0].ToArray<float>(), inputs[0].shape[0]));
+            owner.Calls.Add(new RecordedForward(network.Module.training, inputs[0].data<float>().ToArray(), inputs[0].shape[0]));
             return network.Forward(inputs);
         }
 

@@ -50,7 +50,37 @@ public sealed class CheckpointTests
         Assert.Equal(data.Tasks[0].LabelTransform, m.Tasks[0].LabelTransform);
         Assert.Equal(2, m.Tasks[0].LabelTransform.Steps.Count); // clip, zscore: fitted on the training split
         Assert.Equal([Checkpoint.TrainingFile, Checkpoint.WeightsFile], m.Files.Keys.Order(StringComparer.Ordinal));
-        Assert.Contains("libtorch", m.Provenance.LibraryVersions.Keys);
+        Assert.StartsWith("2.10", m.Provenance.LibraryVersions["libtorch"], StringComparison.Ordinal);
+        Assert.StartsWith("0.107", m.Provenance.LibraryVersions["torchsharp"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PyTorch_reads_the_weights_file_as_the_state_dict()
+    {
+        var (data, outcome) = Trained();
+        using var _ = outcome;
+        using var folder = new TempFolder();
+        Checkpoint.Write(folder.Path, outcome.Network, Describe(data));
+
+        // Python parses the safetensors header and data itself (numpy + torch; the safetensors package is not
+        // installed) and answers each tensor's dtype, shape and float64 sum.
+        const string script = """
+            import json, sys
+            from plain_safetensors import read
+            tensors, _ = read(sys.argv[1])
+            print(json.dumps({k: [str(v.dtype), list(v.shape), float(v.double().sum())] for k, v in tensors.items()}))
+            """;
+        var answer = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(
+            await PythonOracle.RunAsync(script, [Path.Combine(folder.Path, Checkpoint.WeightsFile)], cancellationToken: TestContext.Current.CancellationToken))!;
+        var state = outcome.Network.Module.state_dict();
+        Assert.Equal(state.Keys.Order(StringComparer.Ordinal), answer.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, t) in state)
+        {
+            var (dtype, shape, sum) = (answer[name][0].GetString(), answer[name][1].Deserialize<long[]>()!, answer[name][2].GetDouble());
+            Assert.Equal(t.dtype == TorchSharp.torch.ScalarType.Int64 ? "torch.int64" : "torch.float32", dtype);
+            Assert.Equal(t.shape, shape);
+            Assert.Equal(t.to_type(TorchSharp.torch.ScalarType.Float64).sum().item<double>(), sum, 1e-9);
+        }
     }
 
     [Fact]

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using RbpPipeline.Torch;
+using TorchSharp;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Networks.Models;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 using static RbpPipeline.Trainer.Tests.Networks.NetworkTestSupport;
 
 namespace RbpPipeline.Trainer.Tests.Networks;
@@ -44,7 +44,8 @@ public sealed class GraphTests
 
         using var scope = NewDisposeScope();
         var stateDict = network.Module.state_dict();
-        Assert.Equal(graph.State.Select(s => s.Name), stateDict.Keys);
+        // Same names (TorchSharp lists every parameter before every buffer; the graph keeps PyTorch's per-layer order).
+        Assert.Equal(graph.State.Select(s => s.Name).Order(StringComparer.Ordinal), stateDict.Keys.Order(StringComparer.Ordinal));
         foreach (var s in graph.State)
         {
             Assert.Equal(s.Shape, stateDict[s.Name].shape);
@@ -187,8 +188,9 @@ public sealed class GraphTests
         using var network = new GraphNetwork("test", new NetworkShape([new NetworkInput("sequence", 3, 9)], 18), graph);
         using var scope = NewDisposeScope();
         var input = randn([2, 3, 9]);
-        var layer = (Torch.Modules.Conv1d)((GraphNetwork)network).Layer(conv.Id)!;
-        var expected = nn.functional.conv1d(input, layer.weight, layer.bias, Padding.Same).flatten(1);
+        var layer = (TorchSharp.Modules.Conv1d)((GraphNetwork)network).Layer(conv.Id)!;
+        // PyTorch's padding="same" for an even kernel puts the extra zero at the end: (k − 1) = 3 → 1 before, 2 after.
+        var expected = nn.functional.conv1d(nn.functional.pad(input, [1, 2]), layer.weight, layer.bias).flatten(1);
 
         Assert.True(MaxAbsDiff(expected, network.Forward([input])) < 1e-6);
     }

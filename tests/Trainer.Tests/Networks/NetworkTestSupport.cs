@@ -1,10 +1,10 @@
 using System.Text.Json;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Torch;
+using TorchSharp;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Synthetic;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Tests.Networks;
 
@@ -70,11 +70,11 @@ internal static class NetworkTestSupport
     public static EncodedData Encode(IReadOnlyList<SequenceRecord> records, EncodingSpec spec, Func<double, double>? label = null)
     {
         var encoded = new InputEncoder(spec).Encode([.. records.Select(r => r.ToInputRecord(spec))]);
-        var inputs = encoded.Select(e => tensor(e.Data.AsSpan(), e.Shape).DetachFromDisposeScope()).ToArray();
+        var inputs = encoded.Select(e => tensor(e.Data, e.Shape).DetachFromDisposeScope()).ToArray();
         var rows = records.Select(r => r.Labels.Select(v => label?.Invoke(v) ?? v).ToArray()).ToArray();
         var tasks = rows[0].Length;
         var flat = rows.SelectMany(r => r.Select(v => (float)v)).ToArray();
-        return new EncodedData(inputs, tensor(flat.AsSpan(), [records.Count, tasks]).DetachFromDisposeScope(), rows);
+        return new EncodedData(inputs, tensor(flat, [records.Count, tasks]).DetachFromDisposeScope(), rows);
     }
 
     // ---- a minimal training loop (Adam, shuffled mini-batches) --------------------------------------------------
@@ -92,7 +92,7 @@ internal static class NetworkTestSupport
             for (var start = 0; start + batchSize <= n; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                var index = tensor(order.AsSpan(start, batchSize), [batchSize]);
+                var index = tensor(order[start..(start + batchSize)], [batchSize]);
                 var output = network.Forward([.. data.Inputs.Select(x => x.index_select(0, index))]);
                 var target = data.Labels.index_select(0, index);
                 var loss = binary ? nn.functional.binary_cross_entropy_with_logits(output, target) : nn.functional.mse_loss(output, target);
@@ -114,7 +114,7 @@ internal static class NetworkTestSupport
             using var scope = NewDisposeScope();
             var length = Math.Min(batchSize, data.Count - start);
             var output = network.Forward([.. data.Inputs.Select(x => x.narrow(0, start, length))]);
-            var values = output.to(ScalarType.Float64).ToArray<double>();
+            var values = output.to(ScalarType.Float64).data<double>().ToArray();
             var tasks = (int)output.shape[1];
             for (var i = 0; i < length; i++) rows.Add(values.AsSpan(i * tasks, tasks).ToArray());
         }

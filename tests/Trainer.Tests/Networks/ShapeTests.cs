@@ -1,5 +1,5 @@
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 using static RbpPipeline.Trainer.Tests.Networks.NetworkTestSupport;
 
 namespace RbpPipeline.Trainer.Tests.Networks;

@@ -66,9 +66,9 @@ public sealed class AugmentationPipelineTests
             for (var b = 0; b < batches; b++)
             {
                 var indices = order.AsSpan(b * 50, Math.Min(50, n - b * 50));
-                var expected = augmenter.InputBatch(data.Train, indices, epoch, b)[0].ToArray<float>();
+                var expected = augmenter.InputBatch(data.Train, indices, epoch, b)[0].data<float>().ToArray();
                 Assert.Equal(expected, training[k++].Sequence);
-                Assert.NotEqual(data.Train.InputBatch(indices)[0].ToArray<float>(), expected);
+                Assert.NotEqual(data.Train.InputBatch(indices)[0].data<float>().ToArray(), expected);
             }
         }
 

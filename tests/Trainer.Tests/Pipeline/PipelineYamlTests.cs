@@ -42,6 +42,19 @@ public sealed class PipelineYamlTests
     }
 
     [Fact]
+    public void Training_device_is_read_and_kept_out_of_the_configuration_hash_and_a_bad_one_is_named()
+    {
+        Assert.Null(Assert.Single(PipelineLoader.Parse(Valid, "/p/pipeline.yaml", Catalog).Models).Training.Device);
+        var cuda = Assert.Single(PipelineLoader.Parse(Valid.Replace("      epochs: 2", "      epochs: 2\n      device: cuda:1"), "/p/pipeline.yaml", Catalog).Models);
+        Assert.Equal("cuda:1", cuda.Training.Device);
+        Assert.DoesNotContain("cuda", System.Text.Json.JsonSerializer.Serialize(cuda.Training), StringComparison.Ordinal);
+
+        var e = Fails(Valid.Replace("      epochs: 2", "      epochs: 2\n      device: gpu"));
+        Assert.Equal("models.tiny.training.device", e.Key);
+        Assert.Contains("'gpu' is not a device: use auto, cpu, cuda or cuda:N", e.Message);
+    }
+
+    [Fact]
     public void An_unknown_key_names_line_column_and_key_and_suggests_the_nearest()
     {
         var e = Fails(Valid.Replace("      epochs: 2", "      epoch: 2"));

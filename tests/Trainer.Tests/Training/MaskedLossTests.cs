@@ -1,5 +1,5 @@
 using RbpPipeline.Trainer.Training;
-using static RbpPipeline.Torch.torch;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Tests.Training;
 
@@ -77,7 +77,7 @@ public sealed class MaskedLossTests
         loss.backward();
 
         Assert.Equal(0f, loss.item<float>());
-        Assert.Equal([0f, 0f], output.grad!.ToArray<float>());
+        Assert.Equal([0f, 0f], output.grad!.data<float>().ToArray());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Training;
 
 namespace RbpPipeline.Trainer.Tests.Training;
 
@@ -22,7 +23,7 @@ internal sealed class TinyCnnArchitecture : GraphArchitecture
         HyperparameterSpec.Dropout("dropout", 0.1, "dropout after the convolution"),
     ];
 
-    public override TrainingDefaults Training { get; } = new("adam", 0.01, 0, 64, 5, 0, 1, 0, "bce");
+    public override TrainingDefaults Training { get; } = new() { LearningRate = 0.01, BatchSize = 64, Epochs = 5, Loss = LossKind.Bce };
 
     protected override NetworkGraph Build(NetworkShape shape, Hyperparameters hp)
     {

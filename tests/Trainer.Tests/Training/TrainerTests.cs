@@ -1,6 +1,6 @@
 using RbpPipeline.Trainer.Training;
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Tests.Training;
 
@@ -99,6 +99,6 @@ public sealed class TrainerTests
         using var scope = NewDisposeScope();
         var sa = a.state_dict();
         var sb = b.state_dict();
-        return sa.Count == sb.Count && sa.All(p => sb.TryGetValue(p.Key, out var other) && p.Value.equal(other));
+        return sa.Count == sb.Count && sa.All(p => sb.TryGetValue(p.Key, out var other) && p.Value.shape.SequenceEqual(other.shape) && p.Value.allclose(other, 0, 0));
     }
 }

@@ -1,5 +1,5 @@
-using RbpPipeline.Torch;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Networks;
 
@@ -151,7 +151,7 @@ public sealed class GraphNetwork : INetwork
             case AddNode:
                 return x[0] + x[1];
             case ReduceNode r:
-                return r.Reduction == ReduceOp.Mean ? x[0].mean(r.Axis) : x[0].amax([r.Axis], false);
+                return r.Reduction == ReduceOp.Mean ? x[0].mean([r.Axis]) : x[0].amax([r.Axis], false);
             case RecurrentNode r:
                 return RunRecurrent(r, layer!, x[0]);
             case OutputNode:
@@ -165,8 +165,8 @@ public sealed class GraphNetwork : INetwork
     {
         Tensor output, hn;
         Tensor? cn = null;
-        if (layer is Torch.Modules.LSTM lstm) (output, hn, cn) = lstm.call(x);
-        else (output, hn) = ((Torch.Modules.GRU)layer).call(x);
+        if (layer is TorchSharp.Modules.LSTM lstm) (output, hn, cn) = lstm.call(x);
+        else (output, hn) = ((TorchSharp.Modules.GRU)layer).call(x);
         using (cn)
         {
             if (node.Output == RecurrentOutput.Sequence)

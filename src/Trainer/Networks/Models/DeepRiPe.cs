@@ -1,3 +1,5 @@
+using RbpPipeline.Trainer.Training;
+
 namespace RbpPipeline.Trainer.Networks.Models;
 
 /// <summary>
@@ -44,7 +46,7 @@ public sealed class DeepRiPe : GraphArchitecture
     ];
 
     /// <summary>Adam 1e-3, batch 128, 20 epochs, early stopping on validation loss (patience 5); weighted multi-task BCE.</summary>
-    public override TrainingDefaults Training { get; } = new("adam", 1e-3, 0, 128, 20, 5, 1, 0, "weighted-bce");
+    public override TrainingDefaults Training { get; } = new() { LearningRate = 1e-3, BatchSize = 128, Epochs = 20, EarlyStoppingPatience = 5, Loss = LossKind.WeightedBce };
 
     protected override NetworkGraph Build(NetworkShape shape, Hyperparameters hp)
     {

@@ -1,3 +1,5 @@
+using RbpPipeline.Trainer.Training;
+
 namespace RbpPipeline.Trainer.Networks.Models;
 
 /// <summary>
@@ -40,7 +42,7 @@ public sealed class IDeepS : GraphArchitecture
     ];
 
     /// <summary>RMSprop 1e-3, batch 50, ≤ 30 epochs, early stop after 5 flat epochs; BCE.</summary>
-    public override TrainingDefaults Training { get; } = new("rmsprop", 1e-3, 0, 50, 30, 5, 1, 0, "bce");
+    public override TrainingDefaults Training { get; } = new() { Optimizer = OptimizerKind.RmsProp, LearningRate = 1e-3, BatchSize = 50, Epochs = 30, EarlyStoppingPatience = 5, Loss = LossKind.Bce };
 
     protected override NetworkGraph Build(NetworkShape shape, Hyperparameters hp)
     {

@@ -1,3 +1,5 @@
+using RbpPipeline.Trainer.Training;
+
 namespace RbpPipeline.Trainer.Networks.Models;
 
 /// <summary>
@@ -38,7 +40,7 @@ public sealed class MultiResBind : GraphArchitecture
     ];
 
     /// <summary>Adam 1e-3, batch 128, 40 epochs, best epoch by validation loss (no early stop); BCE (weighted-bce for imbalanced tasks).</summary>
-    public override TrainingDefaults Training { get; } = new("adam", 1e-3, 0, 128, 40, 0, 1, 0, "bce");
+    public override TrainingDefaults Training { get; } = new() { LearningRate = 1e-3, BatchSize = 128, Epochs = 40, Loss = LossKind.Bce };
 
     protected override NetworkGraph Build(NetworkShape shape, Hyperparameters hp)
     {

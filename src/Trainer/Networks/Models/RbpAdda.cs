@@ -1,5 +1,6 @@
 using RbpPipeline.Contracts.Labels;
-using RbpPipeline.Torch;
+using TorchSharp;
+using RbpPipeline.Trainer.Training;
 
 namespace RbpPipeline.Trainer.Networks.Models;
 
@@ -26,7 +27,7 @@ public static class RbpAddaParts
     public const string FeaturesInput = "features";
 
     internal static readonly TrainingDefaults Training =
-        new("adam", 1e-3, 0, 256, 50, 10, 1, 0, "mse", [LabelTransformSpec.MinMax]);
+        new() { LearningRate = 1e-3, BatchSize = 256, Epochs = 50, EarlyStoppingPatience = 10, Loss = LossKind.Mse, LabelTransforms = [LabelTransformSpec.MinMax] };
 
     internal static IReadOnlyList<HyperparameterSpec> EncoderSpecs { get; } =
     [
@@ -126,7 +127,7 @@ public sealed class RbpAddaDiscriminator : GraphArchitecture
     public override IReadOnlyList<HyperparameterSpec> HyperparameterSpecs { get; } =
         [HyperparameterSpec.Int("discriminator_hidden", 32, "hidden units of the discriminator (0: a single Linear)", 0)];
 
-    public override TrainingDefaults Training { get; } = RbpAddaParts.Training with { Loss = "bce", LabelTransforms = null };
+    public override TrainingDefaults Training { get; } = RbpAddaParts.Training with { Loss = LossKind.Bce, LabelTransforms = null };
 
     protected override NetworkGraph Build(NetworkShape shape, Hyperparameters hp)
     {

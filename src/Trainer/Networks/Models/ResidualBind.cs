@@ -1,3 +1,5 @@
+using RbpPipeline.Trainer.Training;
+
 namespace RbpPipeline.Trainer.Networks.Models;
 
 /// <summary>
@@ -36,7 +38,7 @@ public sealed class ResidualBind : GraphArchitecture
     ];
 
     /// <summary>Adam 1e-3, batch 100, ≤ 100 epochs, LR ×0.3 after 7 flat epochs, early stop after 20; MSE (use bce for binary tasks).</summary>
-    public override TrainingDefaults Training { get; } = new("adam", 1e-3, 0, 100, 100, 20, 0.3, 7, "mse");
+    public override TrainingDefaults Training { get; } = new() { LearningRate = 1e-3, BatchSize = 100, Epochs = 100, EarlyStoppingPatience = 20, LrDecayFactor = 0.3, LrDecayPatience = 7, Loss = LossKind.Mse };
 
     protected override NetworkGraph Build(NetworkShape shape, Hyperparameters hp)
     {
