@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 
 namespace RbpPipeline.InferenceServer.Observability;
 
