@@ -34,6 +34,7 @@ public static class GrpcHostingExtensions
             grpc.ResponseCompressionAlgorithm = options.ResponseCompression;
             grpc.EnableDetailedErrors = options.EnableDetailedErrors;
             grpc.Interceptors.Add<ExceptionStatusInterceptor>();
+            if (options.ResponseCompression is null) grpc.Interceptors.Add<CompressionInKindInterceptor>();
         });
         if (options.EnableReflection) services.AddGrpcReflection();
         services.TryAddSingleton<HealthServiceImpl>();
