@@ -94,6 +94,7 @@ public static class ServeCommand
                 else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
                 logging.SetMinimumLevel(LogLevel.Information);
                 logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+                logging.AddFilter("Grpc", LogLevel.Warning); // grpc-dotnet logs every non-OK status; our interceptor logs calls with event ids
                 logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
             }, cancellationToken);
             var logger = server.Services.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory ? factory.CreateLogger("rbp.serve") : null;
