@@ -138,13 +138,23 @@ public sealed class DeadlineTests
             server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct }.WithTimeout(TimeSpan.FromMilliseconds(300))));
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2.5));
+        // The server's timer and the client's own deadline race: the server records whichever ended the call (on a
+        // loaded machine that can be seconds later, hence the wait rather than a fixed delay).
+        double Ended() =>
+            server.MetricAsync("rbp_grpc_requests_total{method=\"rbp.v1.ModelService/Predict\",code=\"DEADLINE_EXCEEDED\"}").GetAwaiter().GetResult()
+            + server.MetricAsync("rbp_grpc_requests_total{method=\"rbp.v1.ModelService/Predict\",code=\"CANCELLED\"}").GetAwaiter().GetResult();
+        try
+        {
+            await ServingServer.WaitUntilAsync(() => Ended() >= 1, what: "the server to record the call's end");
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail(string.Join("\n", (await server.MetricsTextAsync()).Split('\n').Where(l => l.StartsWith("rbp_grpc_requests_total", StringComparison.Ordinal) || l.StartsWith("rbp_queue", StringComparison.Ordinal) && !l.Contains("bucket")))));
+        }
         await ServingServer.WaitUntilAsync(() => server.MetricAsync("rbp_queue_depth{model=\"m:1\"}").GetAwaiter().GetResult() == 0, what: "the queue to empty");
-        // The dropped request never ran: no batch was executed for it.
+        // The dropped request never ran: no batch was executed for it, even after the queue delay.
         await Task.Delay(3500, Ct);
         Assert.Equal(0, await server.MetricAsync("rbp_batch_size_count{model=\"m:1\"}"));
-        // The server's timer and the client's own deadline race: the server records whichever ended the call.
-        var ended = await server.MetricAsync("rbp_grpc_requests_total{method=\"rbp.v1.ModelService/Predict\",code=\"DEADLINE_EXCEEDED\"}")
-            + await server.MetricAsync("rbp_grpc_requests_total{method=\"rbp.v1.ModelService/Predict\",code=\"CANCELLED\"}");
-        Assert.True(ended == 1, await server.MetricsTextAsync());
+        Assert.Equal(1, Ended());
     }
 }
