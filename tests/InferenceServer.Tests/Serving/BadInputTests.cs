@@ -149,7 +149,7 @@ public sealed class DeadlineTests
         }
         catch (TimeoutException)
         {
-            Assert.Fail(string.Join("\n", (await server.MetricsTextAsync()).Split('\n').Where(l => l.StartsWith("rbp_grpc_requests_total", StringComparison.Ordinal) || l.StartsWith("rbp_queue", StringComparison.Ordinal) && !l.Contains("bucket")))));
+            Assert.Fail(string.Join("\n", (await server.MetricsTextAsync()).Split('\n').Where(l => l.StartsWith("rbp_grpc_requests_total", StringComparison.Ordinal) || l.StartsWith("rbp_queue", StringComparison.Ordinal) && !l.Contains("bucket"))));
         }
         await ServingServer.WaitUntilAsync(() => server.MetricAsync("rbp_queue_depth{model=\"m:1\"}").GetAwaiter().GetResult() == 0, what: "the queue to empty");
         // The dropped request never ran: no batch was executed for it, even after the queue delay.
