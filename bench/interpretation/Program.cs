@@ -10,7 +10,6 @@ using Microsoft.Extensions.Logging;
 using RbpPipeline.Bench.Interpretation;
 using RbpPipeline.Client;
 using RbpPipeline.Grpc;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Onnx.Runtime;
 using static TorchSharp.torch;

@@ -4,15 +4,17 @@
 # unary Predict with batches of 256, PredictStream with batches of 256, latency at low load, and 64 concurrent
 # clients sending one sequence each, with dynamic batching on and off (--max-batch 1). The model is
 # ResidualBind-shaped (random weights) unless REPO points at an exported repository with a `residualbind` model.
-# Usage: bench/server/run.sh [seconds=5] [threads=1]
+# Usage: [RBP_DLL=path/to/rbp.dll] bench/server/run.sh [seconds=5] [threads=1]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-5}
 threads=${2:-1}
 
-dotnet build src/Cli/RbpPipeline.Cli.csproj -c Release -v q -nologo >/dev/null
+# RBP_DLL runs another build's server (e.g. RBP_DLL=/work/main/src/Cli/bin/Release/net10.0/rbp.dll to compare
+# against a checkout of main) with this checkout's benchmark client.
+[ -n "${RBP_DLL:-}" ] || dotnet build src/Cli/RbpPipeline.Cli.csproj -c Release -v q -nologo >/dev/null
 dotnet build bench/server/RbpPipeline.Bench.Server.csproj -c Release -v q -nologo >/dev/null
-rbp="dotnet src/Cli/bin/Release/net10.0/rbp.dll"
+rbp="dotnet ${RBP_DLL:-src/Cli/bin/Release/net10.0/rbp.dll}"
 bench="dotnet bench/server/bin/Release/net10.0/RbpPipeline.Bench.Server.dll"
 
 work=$(mktemp -d)

@@ -3,7 +3,6 @@ using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Exporter.Pipeline;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Data;

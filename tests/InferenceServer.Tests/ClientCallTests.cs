@@ -102,8 +102,8 @@ public sealed class ClientCallTests(SharedServer shared)
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoMethods.Echo,
             new EchoRequest { ThrowException = true }, new CallOptions { CancellationToken = Ct }));
         Assert.Equal(StatusCode.Internal, e.StatusCode);
-        Assert.DoesNotContain(EchoService.SecretDetail, e.Status.Detail);
-        Assert.Contains(Server.Logs.Entries, x => x.Exception?.Message == EchoService.SecretDetail);
+        Assert.DoesNotContain(TestEchoService.SecretDetail, e.Status.Detail);
+        Assert.Contains(Server.Logs.Entries, x => x.Exception?.Message == TestEchoService.SecretDetail);
         Assert.Equal("after", (await channel.UnaryAsync(EchoMethods.Echo, new EchoRequest { Message = "after" },
             new CallOptions { CancellationToken = Ct })).Message);
     }
@@ -259,12 +259,10 @@ public sealed class ClientCallTests(SharedServer shared)
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoMethods.Unbound,
             new Google.Protobuf.WellKnownTypes.Empty(), new CallOptions { CancellationToken = Ct }));
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
-        Assert.Contains("rbp.test.echo.v1.UnboundService", e.Status.Detail);
 
         var raw = await RawGrpc.SendAsync(Server.Address, "/rbp.test.echo.v1.EchoService/NoSuchMethod", RawGrpc.Frame([]),
             cancellationToken: Ct);
-        Assert.Equal("12", raw.Header("grpc-status"));
-        Assert.Contains("NoSuchMethod", raw.Header("grpc-message"));
+        Assert.Equal("12", raw.GrpcStatus);
     }
 
     [Fact]

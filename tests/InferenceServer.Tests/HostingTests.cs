@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using RbpPipeline.Client;
 using RbpPipeline.Grpc;
-using RbpPipeline.Grpc.Health.V1;
-using RbpPipeline.InferenceServer.Health;
+using Grpc.Health.V1;
 using RbpPipeline.InferenceServer.Tests.Echo;
 using RbpPipeline.InferenceServer.Tests.Support;
 
@@ -14,9 +13,6 @@ public sealed class HostingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static readonly GrpcMethod<HealthCheckRequest, HealthCheckResponse> Check =
-        GrpcMethod<HealthCheckRequest, HealthCheckResponse>.Create(HealthService.Descriptor, "Check", MethodType.Unary);
-
     [Fact]
     public async Task Bearer_token_is_required_except_for_health()
     {
@@ -26,7 +22,8 @@ public sealed class HostingTests
             var e = await Assert.ThrowsAsync<RpcException>(() => anonymous.UnaryAsync(EchoMethods.Echo, new EchoRequest(),
                 new CallOptions { CancellationToken = Ct }));
             Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-            var health = await anonymous.UnaryAsync(Check, new HealthCheckRequest(), new CallOptions { CancellationToken = Ct });
+            using var net = server.NetChannel();
+            var health = await new Health.HealthClient(net).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct);
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         }
         using (var wrong = server.Channel(new GrpcChannelOptions { BearerToken = "s3cret-not" }))
@@ -48,10 +45,10 @@ public sealed class HostingTests
             o.BearerTokens.Add("t");
             o.AllowUnauthenticatedHealth = false;
         });
-        using var anonymous = server.Channel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => anonymous.UnaryAsync(Check, new HealthCheckRequest(),
-            new CallOptions { CancellationToken = Ct }));
-        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+        using var anonymous = server.NetChannel();
+        var e = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(async () =>
+            await new Health.HealthClient(anonymous).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct));
+        Assert.Equal(global::Grpc.Core.StatusCode.Unauthenticated, e.StatusCode);
     }
 
     [Theory]
@@ -117,9 +114,9 @@ public sealed class HostingTests
             using var stream = channel.AsyncServerStreamingCall(EchoMethods.Expand,
                 new EchoRequest { Message = "shutdown", Count = 100_000, DelayMs = 20 }, new CallOptions { CancellationToken = Ct });
             Assert.True(await stream.ResponseStream.MoveNext(Ct));
-            var health = server.Host.Health;
+            var health = server.Health;
             var clock = Stopwatch.StartNew();
-            var stopping = server.Host.StopAsync(Ct);
+            var stopping = server.StopAsync(Ct);
             var e = await Assert.ThrowsAsync<RpcException>(async () =>
             {
                 for (var i = 0; i < 100_000 && await stream.ResponseStream.MoveNext(Ct); i++) { }
@@ -127,8 +124,8 @@ public sealed class HostingTests
             Assert.Equal(StatusCode.Unavailable, e.StatusCode);
             await stopping;
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {clock.Elapsed}");
-            Assert.True(health.TryGetStatus("", out var status));
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, status);
+            var status = await health.Check(new HealthCheckRequest { Service = "" }, null!);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, status.Status);
         }
         finally
         {

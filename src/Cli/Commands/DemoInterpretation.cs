@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Trainer.Data;
 

@@ -4,7 +4,6 @@ using RbpPipeline.Client;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Metrics;

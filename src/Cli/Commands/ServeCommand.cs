@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Onnx.Runtime;
 
@@ -28,11 +27,17 @@ public static class ServeCommand
         var token = new Option<string[]>("--token") { Description = "Accepted bearer token (repeatable); calls without one get UNAUTHENTICATED", AllowMultipleArgumentsPerToken = false };
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File with accepted bearer tokens, one per line (keeps them out of the process list)" };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus /metrics over HTTP/1.1 on this port too (it is always on the gRPC port)" };
+        var defaults = new InterpretationLimits();
+        var maxSteps = new Option<int>("--max-ig-steps") { Description = "Most integrated-gradients steps per Attribute request (RESOURCE_EXHAUSTED above)", DefaultValueFactory = _ => defaults.MaxSteps };
+        var maxSamples = new Option<int>("--max-baseline-samples") { Description = "Most shuffled baselines per sequence in an Attribute request", DefaultValueFactory = _ => defaults.MaxBaselineSamples };
+        var maxBackgrounds = new Option<int>("--max-backgrounds") { Description = "Most background sequences of a GlobalImportance request", DefaultValueFactory = _ => defaults.MaxBackgrounds };
+        var maxKmers = new Option<int>("--max-kmers") { Description = "Most k-mers (4^k) of a GlobalImportance k-mer scan", DefaultValueFactory = _ => defaults.MaxKmers };
+        var maxEvaluations = new Option<long>("--max-evaluations") { Description = "Most model rows one interpretation request may evaluate (sequences × steps × baselines, backgrounds × conditions, …)", DefaultValueFactory = _ => defaults.MaxEvaluations };
         var logJson = new Option<bool>("--log-json") { Description = "Structured JSON logs (one object per line)" };
         var command = new Command("serve", "Serve the models of a repository over gRPC (rbp.v1, KServe v2, health, reflection)")
         {
             repo, port, host, cuda, threads, maxBatch, maxDelay, workers, maxSequences, streamInFlight, maxMessage,
-            tlsCert, tlsKey, token, tokenFile, metricsPort, logJson,
+            tlsCert, tlsKey, token, tokenFile, metricsPort, maxSteps, maxSamples, maxBackgrounds, maxKmers, maxEvaluations, logJson,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,7 +69,23 @@ public static class ServeCommand
                 MaxSequencesPerRequest = parse.GetValue(maxSequences),
                 MaxStreamRequestsInFlight = parse.GetValue(streamInFlight),
                 MetricsPort = parse.GetValue(metricsPort),
+                Interpretation = new InterpretationLimits
+                {
+                    MaxSteps = parse.GetValue(maxSteps),
+                    MaxBaselineSamples = parse.GetValue(maxSamples),
+                    MaxBackgrounds = parse.GetValue(maxBackgrounds),
+                    MaxKmers = parse.GetValue(maxKmers),
+                    MaxEvaluations = parse.GetValue(maxEvaluations),
+                },
             };
+            foreach (var (name, value) in new (string, long)[] { ("--max-ig-steps", serving.Interpretation.MaxSteps),
+                ("--max-baseline-samples", serving.Interpretation.MaxBaselineSamples), ("--max-backgrounds", serving.Interpretation.MaxBackgrounds),
+                ("--max-kmers", serving.Interpretation.MaxKmers), ("--max-evaluations", serving.Interpretation.MaxEvaluations) })
+            {
+                if (value >= 1) continue;
+                Console.Error.WriteLine($"{name}: {value} is not a limit; give 1 or more");
+                return CliExitCodes.Usage;
+            }
             var json = parse.GetValue(logJson);
             await using var server = await InferenceServerHost.StartAsync(grpc, serving, logging =>
             {
@@ -73,6 +94,7 @@ public static class ServeCommand
                 else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
                 logging.SetMinimumLevel(LogLevel.Information);
                 logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+                logging.AddFilter("Grpc", LogLevel.Warning); // grpc-dotnet logs every non-OK status; our interceptor logs calls with event ids
                 logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
             }, cancellationToken);
             var logger = server.Services.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory ? factory.CreateLogger("rbp.serve") : null;

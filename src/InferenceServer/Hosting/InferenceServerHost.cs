@@ -9,11 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 using RbpPipeline.InferenceServer.Execution;
-using RbpPipeline.InferenceServer.Grpc;
-using RbpPipeline.InferenceServer.Health;
-using RbpPipeline.InferenceServer.Interpretation;
-using RbpPipeline.InferenceServer.KServe;
+using Grpc.HealthCheck;
 using RbpPipeline.InferenceServer.Models;
 using RbpPipeline.InferenceServer.Observability;
 using RbpPipeline.InferenceServer.Services;
@@ -23,18 +21,55 @@ namespace RbpPipeline.InferenceServer.Hosting;
 /// <summary>Adds model serving (repository, sessions, batching, rbp.v1 and KServe services, metrics) to a gRPC host.</summary>
 public static class InferenceServingExtensions
 {
-    public static GrpcServerBuilder AddRbpModelServing(this GrpcServerBuilder grpc, ServingOptions options)
+    public static WebApplicationBuilder AddRbpModelServing(this WebApplicationBuilder builder, ServingOptions options)
     {
-        var services = grpc.Services;
+        var services = builder.Services;
         services.TryAddSingleton(options);
         services.TryAddSingleton<ServerMetrics>();
         services.TryAddSingleton<OnnxSessionFactory>();
         services.TryAddSingleton<ModelRepository>();
         services.TryAddSingleton<Predictor>();
-        return grpc.AddService<ModelService>().AddService<InterpretationService>().AddService<KServeInferenceService>();
+        return builder;
     }
 
-    /// <summary>Maps <c>GET /metrics</c> (Prometheus text format).</summary>
+    /// <summary>
+    /// Maps the serving services and <c>GET /metrics</c>, and keeps the health service's per-model statuses (service
+    /// name = model name: SERVING while a version of it is served, NOT_SERVING once it is gone) in step with the
+    /// repository, so a load balancer can route by model.
+    /// </summary>
+    public static WebApplication MapRbpModelServing(this WebApplication app)
+    {
+        app.MapGrpcService<ModelService>();
+        app.MapGrpcService<InterpretationService>();
+        app.MapGrpcService<KServeInferenceService>();
+        app.MapRbpMetrics();
+
+        var health = app.Services.GetRequiredService<HealthServiceImpl>();
+        var served = new HashSet<string>(StringComparer.Ordinal);
+        app.Services.GetRequiredService<ModelRepository>().ServedModelsChanged += models =>
+        {
+            lock (served)
+            {
+                foreach (var gone in served.Except(models).ToList())
+                {
+                    health.SetStatus(gone, ServingStatus.NotServing);
+                    served.Remove(gone);
+                }
+                foreach (var model in models)
+                {
+                    health.SetStatus(model, ServingStatus.Serving);
+                    served.Add(model);
+                }
+            }
+        };
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            lock (served) foreach (var model in served) health.SetStatus(model, ServingStatus.NotServing);
+        });
+        return app;
+    }
+
+    /// <summary>Maps <c>GET /metrics</c> (Prometheus text format), open to scrapers without a bearer token.</summary>
     public static IEndpointConventionBuilder MapRbpMetrics(this IEndpointRouteBuilder endpoints)
     {
         var metrics = endpoints.ServiceProvider.GetRequiredService<ServerMetrics>();
@@ -42,15 +77,16 @@ public static class InferenceServingExtensions
         {
             context.Response.ContentType = ServerMetrics.ContentType;
             return context.Response.WriteAsync(metrics.Render(), context.RequestAborted);
-        });
+        }).AllowAnonymous();
     }
 }
 
 /// <summary>
-/// The inference server in one object (the CLI's <c>serve</c>, tests and benchmarks): Kestrel with the gRPC
-/// layer, health and reflection, <c>rbp.v1.ModelService</c>, <c>inference.GRPCInferenceService</c> and
-/// <c>/metrics</c>; the repository is loaded before the port opens. Stopping drains unary calls in flight (up to
-/// <see cref="ServingOptions"/>' shutdown timeout), ends streams with UNAVAILABLE, and then unloads every model.
+/// The inference server in one object (the CLI's <c>serve</c>, tests and benchmarks): grpc-dotnet on Kestrel with
+/// health and reflection, <c>rbp.v1.ModelService</c>, <c>rbp.v1.InterpretationService</c>,
+/// <c>inference.GRPCInferenceService</c> and <c>/metrics</c>; the repository is loaded before the port opens. Stopping
+/// lets unary predictions in flight finish (up to the shutdown timeout, after which Kestrel aborts them and their work
+/// is cancelled), ends streams and interpretation calls at once with UNAVAILABLE, and then unloads every model.
 /// </summary>
 public sealed class InferenceServerHost : IAsyncDisposable
 {
@@ -75,7 +111,8 @@ public sealed class InferenceServerHost : IAsyncDisposable
 
     public ServerMetrics Metrics => _app.Services.GetRequiredService<ServerMetrics>();
 
-    public HealthStatusRegistry Health => _app.Services.GetRequiredService<HealthStatusRegistry>();
+    /// <summary>The <c>grpc.health.v1</c> service's statuses ("" for the server, service and model names).</summary>
+    public HealthServiceImpl Health => _app.Services.GetRequiredService<HealthServiceImpl>();
 
     /// <summary>Resolves when the host has begun stopping (Ctrl+C, SIGTERM or <see cref="StopAsync"/>).</summary>
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
@@ -101,8 +138,8 @@ public sealed class InferenceServerHost : IAsyncDisposable
         try
         {
             app.UseRbpGrpcMetrics();
-            app.MapRbpMetrics();
-            app.MapRbpGrpc();
+            app.UseRbpGrpc();
+            app.MapRbpModelServing();
             await app.Services.GetRequiredService<ModelRepository>().StartAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
         }

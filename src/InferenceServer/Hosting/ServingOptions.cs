@@ -29,6 +29,9 @@ public sealed class ServingOptions
     /// <summary>Requests of one PredictStream call being worked on at once; the stream is not read further until one finishes.</summary>
     public int MaxStreamRequestsInFlight { get; set; } = 4;
 
+    /// <summary>Limits on interpretation requests, checked before any work starts.</summary>
+    public InterpretationLimits Interpretation { get; set; } = new();
+
     /// <summary>Safety-net rescan of the repository, beside the file-system watcher.</summary>
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -1,5 +1,5 @@
 using RbpPipeline.Contracts.Manifests;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.Interpretation;
 using RbpPipeline.InferenceServer.Models;
 using RbpPipeline.InferenceServer.Services;
@@ -50,8 +50,8 @@ public sealed class ServedModelEvaluator : IModelEvaluator
     public async Task<(float[][] Gradients, float[] Raw)> GradientAsync(IReadOnlyList<float[]> inputs, float[] outputWeights, int rows,
         CancellationToken cancellationToken)
     {
-        if (GradientUnavailableReason is { } reason) throw new RpcException(StatusCode.FailedPrecondition, reason);
-        var outputs = await Predictor.RunAsync(_model, _model.GradientBatcher!, [.. inputs, outputWeights], rows, cancellationToken)
+        if (GradientUnavailableReason is { } reason) throw new RpcException(new Status(StatusCode.FailedPrecondition, reason));
+        var outputs = await _model.GradientBatcher!.InferAsync([.. inputs, outputWeights], rows, cancellationToken)
             .ConfigureAwait(false);
         return (outputs[1..], outputs[0]);
     }

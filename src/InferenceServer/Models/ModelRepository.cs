@@ -56,6 +56,12 @@ public sealed class ModelRepository : IAsyncDisposable
     /// <summary>Increases whenever the set of served versions changes.</summary>
     public long Generation => _snapshot.Generation;
 
+    /// <summary>
+    /// Raised after the served set changed (and once after the first scan), with the names of the models that have at
+    /// least one version served now; the health service turns it into per-model serving statuses.
+    /// </summary>
+    public event Action<IReadOnlyCollection<string>>? ServedModelsChanged;
+
     /// <summary>Every served version, by model name (ordinal) then version (ascending).</summary>
     public IReadOnlyList<ServedModel> Versions => [.. _snapshot.Models.Values.SelectMany(v => v.Values)];
 
@@ -70,6 +76,7 @@ public sealed class ModelRepository : IAsyncDisposable
             _logger.LogWarning("model repository {Root} does not exist; serving no models until it does", Root);
         await ScanAsync(cancellationToken).ConfigureAwait(false);
         IsReady = true;
+        ServedModelsChanged?.Invoke([.. _snapshot.Models.Keys]);
         _logger.LogInformation("model repository {Root}: {Count} version(s) loaded", Root, _snapshot.Count);
         if (_options.WatchRepository)
         {
@@ -143,6 +150,7 @@ public sealed class ModelRepository : IAsyncDisposable
             var next = current.With(added, removed);
             _snapshot = next; // the atomic swap: new requests see the new set from here on
             _metrics.SetLoadedVersions(next.Count);
+            if (IsReady) ServedModelsChanged?.Invoke([.. next.Models.Where(m => !m.Value.IsEmpty).Select(m => m.Key)]);
             foreach (var model in removed)
             {
                 _metrics.RecordModelEvent(model.Name, model.Version, "unloaded");

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using RbpPipeline.Grpc;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
 
 namespace RbpPipeline.InferenceServer.Observability;
 
@@ -48,12 +49,22 @@ public static class GrpcMetricsMiddleware
         });
     }
 
+    /// <summary>
+    /// The call's final status. A call whose client reset the stream (it cancelled, or its own deadline timer fired
+    /// first) never received one, whatever the handler's outcome set: it counts as DEADLINE_EXCEEDED when its deadline
+    /// had passed, else CANCELLED.
+    /// </summary>
     private static string StatusOf(HttpContext context)
     {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            var deadline = context.Features.Get<IServerCallContextFeature>()?.ServerCallContext.Deadline ?? DateTime.MaxValue;
+            return DateTime.UtcNow >= deadline ? "DEADLINE_EXCEEDED" : "CANCELLED";
+        }
         var value = context.Response.Headers["grpc-status"].ToString();
         if (value.Length == 0 && context.Features.Get<IHttpResponseTrailersFeature>() is { } trailers)
             value = trailers.Trailers["grpc-status"].ToString();
-        if (value.Length == 0) return context.RequestAborted.IsCancellationRequested ? "CANCELLED" : "UNKNOWN";
+        if (value.Length == 0) return "UNKNOWN";
         return int.TryParse(value, out var code) ? NameOf((StatusCode)code) : "UNKNOWN";
     }
 }

@@ -1,32 +1,24 @@
 using System.Globalization;
 using System.Threading.Channels;
-using Google.Protobuf.Reflection;
+using Grpc.Core;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.InferenceServer.Models;
 using ProtoInputInfo = RbpPipeline.Contracts.Rbp.V1.InputInfo;
 using ProtoTaskInfo = RbpPipeline.Contracts.Rbp.V1.TaskInfo;
+using Rbp = RbpPipeline.Contracts.Rbp.V1;
 
 namespace RbpPipeline.InferenceServer.Services;
 
 /// <summary><c>rbp.v1.ModelService</c>: model discovery, unary prediction and bidirectional streaming prediction.</summary>
-public sealed class ModelService(ModelRepository repository, Predictor predictor, ServingOptions options) : IGrpcService
+public sealed class ModelService(ModelRepository repository, Predictor predictor, ServingOptions options, ServerStopping stopping)
+    : Rbp.ModelService.ModelServiceBase
 {
     public const string UnaryLimitHint = "Send large inputs over PredictStream in several messages.";
     public const string StreamLimitHint = "Split the stream's messages into smaller ones.";
 
-    public static ServiceDescriptor Descriptor => RbpReflection.Descriptor.FindTypeByName<ServiceDescriptor>("ModelService");
-
-    public void Bind(GrpcServiceBinder binder) =>
-        binder.Service(Descriptor)
-            .Unary<ListModelsRequest, ListModelsResponse>("ListModels", ListModelsAsync)
-            .Unary<PredictRequest, PredictResponse>("Predict", PredictAsync)
-            .DuplexStreaming<PredictRequest, PredictResponse>("PredictStream", PredictStreamAsync);
-
-    private Task<ListModelsResponse> ListModelsAsync(ListModelsRequest request, ServerCallContext context)
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
         // Newest version first within each model, models by name.
@@ -39,59 +31,47 @@ public sealed class ModelService(ModelRepository repository, Predictor predictor
         return Task.FromResult(response);
     }
 
-    private Task<PredictResponse> PredictAsync(PredictRequest request, ServerCallContext context) =>
+    public override Task<PredictResponse> Predict(PredictRequest request, ServerCallContext context) =>
         predictor.PredictAsync(request, UnaryLimitHint, context.CancellationToken);
 
     /// <summary>
     /// Reads requests and answers each as soon as it is ready (ids echoed; the order may differ). At most
     /// <see cref="ServingOptions.MaxStreamRequestsInFlight"/> requests are worked on at once: the request stream is
     /// not read further until one finishes, so HTTP/2 flow control holds a fast client back and memory stays bounded.
-    /// The first failing request ends the stream with its status, its id named in the message.
+    /// One cancellation source covers the call: the client going away, its deadline, the server stopping (the stream
+    /// then ends with UNAVAILABLE) and the first failing request (the stream ends with its status, its id named).
     /// </summary>
-    private async Task PredictStreamAsync(IAsyncStreamReader<PredictRequest> requests, IAsyncStreamWriter<PredictResponse> responses,
+    public override async Task PredictStream(IAsyncStreamReader<PredictRequest> requests, IServerStreamWriter<PredictResponse> responses,
         ServerCallContext context)
     {
         var limit = Math.Max(1, options.MaxStreamRequestsInFlight);
-        using var stream = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var token = stream.Token;
+        using var call = stopping.Link(context);
+        var token = call.Token;
         using var slots = new SemaphoreSlim(limit, limit);
-        var ready = Channel.CreateBounded<PredictResponse>(new BoundedChannelOptions(limit) { SingleReader = true });
+        var ready = Channel.CreateUnbounded<PredictResponse>(new UnboundedChannelOptions { SingleReader = true });
+        var work = new List<Task>();
         Exception? failure = null;
 
         void Fail(Exception e)
         {
             Interlocked.CompareExchange(ref failure, e, null);
-            try { stream.Cancel(); } catch (ObjectDisposedException) { }
+            call.Cancel();
         }
 
-        var writer = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var response in ready.Reader.ReadAllAsync(token).ConfigureAwait(false))
-                    await responses.WriteAsync(response, token).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                Fail(e);
-            }
-        }, CancellationToken.None);
-
-        async Task ProcessAsync(PredictRequest request)
+        async Task AnswerAsync(PredictRequest request)
         {
             try
             {
                 var response = await predictor.PredictAsync(request, StreamLimitHint, token).ConfigureAwait(false);
-                await ready.Writer.WriteAsync(response, token).ConfigureAwait(false);
+                ready.Writer.TryWrite(response);
             }
-            catch (RpcException e)
+            catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
             {
-                var id = request.Id.Length > 0 ? $"request '{request.Id}'" : "a request";
-                Fail(new RpcException(new Status(e.StatusCode, $"{id}: {e.Status.Detail}")));
+                Fail(new StreamRequestException(request.Id, e));
             }
-            catch (Exception e)
+            catch (OperationCanceledException)
             {
-                Fail(e);
+                // The call is ending for another reason, which is the one reported.
             }
             finally
             {
@@ -99,31 +79,43 @@ public sealed class ModelService(ModelRepository repository, Predictor predictor
             }
         }
 
+        async Task WriteAsync()
+        {
+            try
+            {
+                await foreach (var response in ready.Reader.ReadAllAsync(token).ConfigureAwait(false))
+                    await responses.WriteAsync(response, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                Fail(e);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        var writer = WriteAsync();
+        Exception? ended = null;
         try
         {
             while (await requests.MoveNext(token).ConfigureAwait(false))
             {
-                var request = requests.Current;
                 await slots.WaitAsync(token).ConfigureAwait(false);
-                _ = ProcessAsync(request);
+                work.Add(AnswerAsync(requests.Current));
+                if (work.Count > 4 * limit) work.RemoveAll(t => t.IsCompleted);
             }
         }
-        catch (Exception e) when (failure is not null || e is not OperationCanceledException)
+        catch (Exception e)
         {
-            Fail(e);
+            ended = e;
+            call.Cancel();
         }
-        finally
-        {
-            // Wait for every request still being worked on: each returns its slot when done.
-            for (var i = 0; i < limit; i++) await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            ready.Writer.TryComplete();
-            await writer.ConfigureAwait(false);
-        }
-        if (failure is not null)
-        {
-            if (failure is OperationCanceledException) context.CancellationToken.ThrowIfCancellationRequested();
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
+        await Task.WhenAll(work).ConfigureAwait(false);
+        ready.Writer.TryComplete();
+        await writer.ConfigureAwait(false);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        if (ended is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ended);
     }
 
     private static ModelInfo Describe(ServedModel model, IReadOnlyList<long> versions)

@@ -1,9 +1,6 @@
-using Microsoft.ML.OnnxRuntime;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
-using RbpPipeline.InferenceServer.Batching;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.InferenceServer.Models;
 
@@ -13,7 +10,8 @@ namespace RbpPipeline.InferenceServer.Services;
 /// Turns a <see cref="PredictRequest"/> into a <see cref="PredictResponse"/>: resolves and leases the model version,
 /// encodes raw sequences with the model's own <see cref="EncodingSpec"/> (the Contracts encoder) or checks
 /// pre-encoded tensors, runs them through the version's dynamic batcher and maps the outputs back to the data's
-/// scale. Every failure a client can cause becomes an <see cref="RpcException"/> with the status the API promises.
+/// scale. Client errors are thrown as <see cref="ArgumentException"/> (INVALID_ARGUMENT) or
+/// <see cref="RequestLimitException"/> (RESOURCE_EXHAUSTED); the exception interceptor turns them into statuses.
 /// </summary>
 public sealed class Predictor(ModelRepository repository, ServingOptions options)
 {
@@ -30,43 +28,17 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
     /// <summary>An rbp.v1 request's model version (0: the latest); a missing name or a negative version is INVALID_ARGUMENT.</summary>
     public static ModelLease LeaseRequested(ModelRepository repository, string name, long version)
     {
-        if (string.IsNullOrEmpty(name)) throw new RpcException(StatusCode.InvalidArgument, "the request names no model");
-        if (version < 0) throw new RpcException(StatusCode.InvalidArgument, $"version {version} is invalid (0 means the latest)");
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException("the request names no model");
+        if (version < 0) throw new ArgumentException($"version {version} is invalid (0 means the latest)");
         return Lease(repository, name, version);
     }
 
-    public static ModelLease Lease(ModelRepository repository, string name, long version)
-    {
-        try
-        {
-            return repository.Acquire(name, version);
-        }
-        catch (ModelNotFoundException e)
-        {
-            throw new RpcException(StatusCode.NotFound, e.Message);
-        }
-    }
+    /// <summary>Leases a version (0: the latest); an unknown model or version throws <see cref="ModelNotFoundException"/> (NOT_FOUND).</summary>
+    public static ModelLease Lease(ModelRepository repository, string name, long version) => repository.Acquire(name, version);
 
-    /// <summary>Runs rows through the model's batcher; execution failures become INTERNAL/UNAVAILABLE statuses.</summary>
+    /// <summary>Runs rows through the model's batcher.</summary>
     public static Task<float[][]> RunAsync(ServedModel model, float[][] inputs, int rows, CancellationToken cancellationToken) =>
-        RunAsync(model, model.Batcher, inputs, rows, cancellationToken);
-
-    /// <summary>Runs rows through one of the model's batchers (forward or gradient).</summary>
-    public static async Task<float[][]> RunAsync(ServedModel model, DynamicBatcher batcher, float[][] inputs, int rows, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await batcher.InferAsync(inputs, rows, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BatcherClosedException e)
-        {
-            throw new RpcException(StatusCode.Unavailable, e.Message);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new RpcException(StatusCode.Internal, $"model {model.Name} version {model.Version} failed to run: {e.Message}");
-        }
-    }
+        model.Batcher.InferAsync(inputs, rows, cancellationToken);
 
     /// <summary>
     /// The model's input arrays for a batch: raw sequences encoded with the model's own encoding specification, or
@@ -83,8 +55,8 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
     {
         var hasRaw = request.Sequences.Count > 0;
         var hasEncoded = request.Encoded.Count > 0;
-        if (hasRaw && hasEncoded) throw new RpcException(StatusCode.InvalidArgument, "send either raw sequences or encoded tensors, not both");
-        if (!hasRaw && !hasEncoded) throw new RpcException(StatusCode.InvalidArgument, "the request has no sequences and no encoded tensors");
+        if (hasRaw && hasEncoded) throw new ArgumentException("send either raw sequences or encoded tensors, not both");
+        if (!hasRaw && !hasEncoded) throw new ArgumentException("the request has no sequences and no encoded tensors");
         return hasRaw ? EncodeRaw(model, request, limitHint) : CheckEncoded(model, request, limitHint);
     }
 
@@ -93,10 +65,10 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         var count = request.Sequences.Count;
         CheckLimit(count, limitHint);
         if (request.SequenceIds.Count != 0 && request.SequenceIds.Count != count)
-            throw new RpcException(StatusCode.InvalidArgument, $"{request.SequenceIds.Count} sequence ids for {count} sequences");
+            throw new ArgumentException($"{request.SequenceIds.Count} sequence ids for {count} sequences");
         var spec = model.Manifest.Encoding;
         if (spec.Tracks.Count > 0)
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new ArgumentException(
                 $"model {model.Name} also takes {string.Join(", ", spec.Tracks.Select(t => $"'{t.Name}'"))}; send pre-encoded tensors (field 'encoded') for every input");
         var ids = request.SequenceIds.Count == 0 ? null : request.SequenceIds;
         if (!request.AllowResize)
@@ -105,7 +77,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
             {
                 var length = request.Sequences[i].Length;
                 if (length != spec.Length)
-                    throw new RpcException(StatusCode.InvalidArgument,
+                    throw new ArgumentException(
                         $"sequence {i}{(ids is null ? "" : $" (id '{ids[i]}')")} has length {length}; model {model.Name} expects {spec.Length} " +
                         $"(set allow_resize to {(spec.LengthPolicy == LengthPolicy.Exact ? "centre" : spec.LengthPolicy.ToString().ToLowerInvariant())}-crop or pad)");
             }
@@ -118,7 +90,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
         }
         catch (SequenceEncodingException e)
         {
-            throw new RpcException(StatusCode.InvalidArgument, e.Message);
+            throw new ArgumentException(e.Message);
         }
         return ([data], count);
     }
@@ -133,36 +105,36 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
             var index = -1;
             for (var i = 0; i < manifestInputs.Count; i++) if (manifestInputs[i].Name == tensor.Name) index = i;
             if (index < 0)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new ArgumentException(
                     $"encoded tensor '{tensor.Name}' is not an input of model {model.Name} (inputs: {string.Join(", ", manifestInputs.Select(i => i.Name))})");
-            if (inputs[index] is not null) throw new RpcException(StatusCode.InvalidArgument, $"encoded tensor '{tensor.Name}' is given twice");
+            if (inputs[index] is not null) throw new ArgumentException($"encoded tensor '{tensor.Name}' is given twice");
             var input = manifestInputs[index];
             var shape = tensor.Shape;
             if (shape.Count != 3 || shape[0] < 1 || shape[1] != input.Channels.Count || shape[2] != input.Length)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new ArgumentException(
                     $"encoded tensor '{tensor.Name}' has shape [{string.Join(", ", shape)}]; model {model.Name} expects [batch, {input.Channels.Count}, {input.Length}]");
             CheckLimit(shape[0], limitHint);
             if (rows >= 0 && shape[0] != rows)
-                throw new RpcException(StatusCode.InvalidArgument, $"encoded tensors disagree on the batch size ({rows} and {shape[0]})");
+                throw new ArgumentException($"encoded tensors disagree on the batch size ({rows} and {shape[0]})");
             rows = (int)shape[0];
             var expected = (long)rows * input.Channels.Count * input.Length;
             if (tensor.Values.Count != expected)
-                throw new RpcException(StatusCode.InvalidArgument, $"encoded tensor '{tensor.Name}' has {tensor.Values.Count} values; shape [{string.Join(", ", shape)}] needs {expected}");
+                throw new ArgumentException($"encoded tensor '{tensor.Name}' has {tensor.Values.Count} values; shape [{string.Join(", ", shape)}] needs {expected}");
             var data = new float[expected];
             tensor.Values.CopyTo(data, 0);
             inputs[index] = data;
         }
         for (var i = 0; i < inputs.Length; i++)
-            if (inputs[i] is null) throw new RpcException(StatusCode.InvalidArgument, $"encoded input '{manifestInputs[i].Name}' is missing");
+            if (inputs[i] is null) throw new ArgumentException($"encoded input '{manifestInputs[i].Name}' is missing");
         if (request.SequenceIds.Count != 0 && request.SequenceIds.Count != rows)
-            throw new RpcException(StatusCode.InvalidArgument, $"{request.SequenceIds.Count} sequence ids for {rows} encoded rows");
+            throw new ArgumentException($"{request.SequenceIds.Count} sequence ids for {rows} encoded rows");
         return (inputs, rows);
     }
 
     private void CheckLimit(long rows, string limitHint)
     {
         if (rows > options.MaxSequencesPerRequest)
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw new RequestLimitException(
                 $"{rows} sequences in one request; the limit is {options.MaxSequencesPerRequest}. {limitHint}");
     }
 

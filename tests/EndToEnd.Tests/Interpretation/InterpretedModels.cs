@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Client;
 using RbpPipeline.Exporter.Pipeline;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Data;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Exporter.Pipeline;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Pipeline;

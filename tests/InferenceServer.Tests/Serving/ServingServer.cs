@@ -5,9 +5,9 @@ using Microsoft.ML.OnnxRuntime;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Grpc;
-using RbpPipeline.InferenceServer.Grpc;
+
 using RbpPipeline.InferenceServer.Hosting;
-using RbpPipeline.InferenceServer.KServe;
+
 using RbpPipeline.InferenceServer.KServe.V2;
 using RbpPipeline.InferenceServer.Tests.Support;
 
@@ -37,22 +37,22 @@ public sealed class ServingServer : IAsyncDisposable
     public string Target => $"{Host.Address.Host}:{Host.Address.Port}";
 
     public static readonly GrpcMethod<ModelInferRequest, ModelInferResponse> ModelInfer =
-        GrpcMethod<ModelInferRequest, ModelInferResponse>.Create(KServeInferenceService.Descriptor, "ModelInfer", MethodType.Unary);
+        GrpcMethod<ModelInferRequest, ModelInferResponse>.Create(GRPCInferenceService.Descriptor, "ModelInfer", MethodType.Unary);
 
     public static readonly GrpcMethod<ModelMetadataRequest, ModelMetadataResponse> ModelMetadata =
-        GrpcMethod<ModelMetadataRequest, ModelMetadataResponse>.Create(KServeInferenceService.Descriptor, "ModelMetadata", MethodType.Unary);
+        GrpcMethod<ModelMetadataRequest, ModelMetadataResponse>.Create(GRPCInferenceService.Descriptor, "ModelMetadata", MethodType.Unary);
 
     public static readonly GrpcMethod<ServerMetadataRequest, ServerMetadataResponse> ServerMetadata =
-        GrpcMethod<ServerMetadataRequest, ServerMetadataResponse>.Create(KServeInferenceService.Descriptor, "ServerMetadata", MethodType.Unary);
+        GrpcMethod<ServerMetadataRequest, ServerMetadataResponse>.Create(GRPCInferenceService.Descriptor, "ServerMetadata", MethodType.Unary);
 
     public static readonly GrpcMethod<ServerLiveRequest, ServerLiveResponse> ServerLive =
-        GrpcMethod<ServerLiveRequest, ServerLiveResponse>.Create(KServeInferenceService.Descriptor, "ServerLive", MethodType.Unary);
+        GrpcMethod<ServerLiveRequest, ServerLiveResponse>.Create(GRPCInferenceService.Descriptor, "ServerLive", MethodType.Unary);
 
     public static readonly GrpcMethod<ServerReadyRequest, ServerReadyResponse> ServerReady =
-        GrpcMethod<ServerReadyRequest, ServerReadyResponse>.Create(KServeInferenceService.Descriptor, "ServerReady", MethodType.Unary);
+        GrpcMethod<ServerReadyRequest, ServerReadyResponse>.Create(GRPCInferenceService.Descriptor, "ServerReady", MethodType.Unary);
 
     public static readonly GrpcMethod<ModelReadyRequest, ModelReadyResponse> ModelReady =
-        GrpcMethod<ModelReadyRequest, ModelReadyResponse>.Create(KServeInferenceService.Descriptor, "ModelReady", MethodType.Unary);
+        GrpcMethod<ModelReadyRequest, ModelReadyResponse>.Create(GRPCInferenceService.Descriptor, "ModelReady", MethodType.Unary);
 
     public static async Task<ServingServer> StartAsync(TestModelRepository repository, Action<ServingOptions>? configure = null,
         Action<GrpcServerOptions>? configureGrpc = null, TimeSpan? shutdownTimeout = null)

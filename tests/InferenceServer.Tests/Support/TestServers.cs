@@ -1,54 +1,92 @@
 using System.Net;
+using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Client;
-using RbpPipeline.InferenceServer.Grpc;
+using RbpPipeline.InferenceServer.Hosting;
+using NetChannel = Grpc.Net.Client.GrpcChannel;
+using NetChannelOptions = Grpc.Net.Client.GrpcChannelOptions;
 
 namespace RbpPipeline.InferenceServer.Tests.Support;
 
-/// <summary>A running test server (echo service, health, reflection) on 127.0.0.1 with an ephemeral port.</summary>
+/// <summary>
+/// A running test server on 127.0.0.1 (ephemeral port) with the server's gRPC hosting (limits, compression,
+/// interceptor, bearer tokens, health, reflection) and the echo test service in place of the model services.
+/// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
-    private TestServer(GrpcHost host, ListLoggerProvider logs)
+    private TestServer(WebApplication app, ListLoggerProvider logs)
     {
-        Host = host;
+        App = app;
         Logs = logs;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Address = new Uri(addresses.First());
     }
 
-    public GrpcHost Host { get; }
+    public WebApplication App { get; }
 
     public ListLoggerProvider Logs { get; }
 
-    public Uri Address => Host.Address;
+    public Uri Address { get; }
 
     /// <summary>host:port, as Python and Node clients take it.</summary>
     public string Target => $"{Address.Host}:{Address.Port}";
 
-    public EchoService Echo => Host.Services.GetRequiredService<EchoService>();
+    public TestEchoService Echo => App.Services.GetRequiredService<TestEchoService>();
 
-    public static async Task<TestServer> StartAsync(Action<GrpcServerOptions>? configure = null,
-        Action<GrpcServerBuilder>? addServices = null)
+    public HealthServiceImpl Health => App.Services.GetRequiredService<HealthServiceImpl>();
+
+    public static async Task<TestServer> StartAsync(Action<GrpcServerOptions>? configure = null)
     {
         var options = new GrpcServerOptions { Address = IPAddress.Loopback, Port = 0, MaxReceiveMessageSize = 1024 * 1024 };
         configure?.Invoke(options);
         var logs = new ListLoggerProvider();
-        var host = await GrpcHost.StartAsync(options, grpc =>
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.AddRbpGrpc(options);
+        builder.Services.AddSingleton<TestEchoService>();
+        var app = builder.Build();
+        app.UseRbpGrpc();
+        app.MapGrpcService<TestEchoService>();
+        try
         {
-            grpc.AddService<EchoService>();
-            addServices?.Invoke(grpc);
-        }, logging =>
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
         {
-            logging.ClearProviders();
-            logging.AddProvider(logs);
-            logging.SetMinimumLevel(LogLevel.Debug);
-            logging.AddFilter("Microsoft", LogLevel.Warning);
-        }, TestContext.Current.CancellationToken);
-        return new TestServer(host, logs);
+            await app.DisposeAsync();
+            throw;
+        }
+        return new TestServer(app, logs);
     }
 
+    /// <summary>A channel of our own C# client (src/Client).</summary>
     public GrpcChannel Channel(GrpcChannelOptions? options = null) => GrpcChannel.ForAddress(Address, options);
 
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
+    /// <summary>A Grpc.Net.Client channel.</summary>
+    public NetChannel NetChannel(NetChannelOptions? options = null) =>
+        global::Grpc.Net.Client.GrpcChannel.ForAddress(Address, options ?? new NetChannelOptions());
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            await App.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>One server for the whole assembly; tests that need other settings start their own.</summary>

@@ -3,17 +3,14 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Microsoft.Extensions.Hosting;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.InferenceServer.Execution;
-using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.InferenceServer.KServe.V2;
 using RbpPipeline.InferenceServer.Models;
-using RbpPipeline.InferenceServer.Services;
 
-namespace RbpPipeline.InferenceServer.KServe;
+namespace RbpPipeline.InferenceServer.Services;
 
 /// <summary>
 /// The KServe v2 / Open Inference Protocol subset (<c>inference.GRPCInferenceService</c>) over the forward models,
@@ -22,29 +19,24 @@ namespace RbpPipeline.InferenceServer.KServe;
 /// <c>raw_output_contents</c> when the request sent raw inputs, otherwise in typed contents.
 /// </summary>
 public sealed class KServeInferenceService(ModelRepository repository, OnnxSessionFactory sessions, ServingOptions options,
-    IHostApplicationLifetime lifetime) : IGrpcService
+    IHostApplicationLifetime lifetime) : GRPCInferenceService.GRPCInferenceServiceBase
 {
     public const string ServerName = "rbp-inference-server";
     public const string Platform = "onnxruntime_onnx";
     public const string Fp32 = "FP32";
 
-    public static ServiceDescriptor Descriptor => GrpcPredictV2Reflection.Descriptor.FindTypeByName<ServiceDescriptor>("GRPCInferenceService");
-
     public static string ServerVersion { get; } =
         typeof(KServeInferenceService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public void Bind(GrpcServiceBinder binder) =>
-        binder.Service(Descriptor)
-            .Unary<ServerLiveRequest, ServerLiveResponse>("ServerLive", (_, _) => Task.FromResult(new ServerLiveResponse { Live = true }))
-            .Unary<ServerReadyRequest, ServerReadyResponse>("ServerReady", (_, _) => Task.FromResult(new ServerReadyResponse { Ready = IsReady }))
-            .Unary<ModelReadyRequest, ModelReadyResponse>("ModelReady", ModelReady)
-            .Unary<ServerMetadataRequest, ServerMetadataResponse>("ServerMetadata", ServerMetadata)
-            .Unary<ModelMetadataRequest, ModelMetadataResponse>("ModelMetadata", ModelMetadata)
-            .Unary<ModelInferRequest, ModelInferResponse>("ModelInfer", ModelInferAsync);
+    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerLiveResponse { Live = true });
+
+    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerReadyResponse { Ready = IsReady });
 
     private bool IsReady => repository.IsReady && !lifetime.ApplicationStopping.IsCancellationRequested;
 
-    private Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
+    public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
         var version = ParseVersion(request.Version);
         var versions = repository.VersionsOf(request.Name);
@@ -52,7 +44,7 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
         return Task.FromResult(new ModelReadyResponse { Ready = ready });
     }
 
-    private Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
         var provider = sessions.ExecutionProvider;
         var response = new ServerMetadataResponse { Name = ServerName, Version = ServerVersion };
@@ -64,7 +56,7 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
         return Task.FromResult(response);
     }
 
-    private Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         using var lease = Predictor.Lease(repository, request.Name, ParseVersion(request.Version));
         var model = lease.Model;
@@ -77,15 +69,15 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
         return Task.FromResult(response);
     }
 
-    private async Task<ModelInferResponse> ModelInferAsync(ModelInferRequest request, ServerCallContext context)
+    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.ModelName)) throw new RpcException(StatusCode.InvalidArgument, "model_name is empty");
+        if (string.IsNullOrEmpty(request.ModelName)) throw new ArgumentException("model_name is empty");
         using var lease = Predictor.Lease(repository, request.ModelName, ParseVersion(request.ModelVersion));
         var model = lease.Model;
         var manifestInputs = model.Manifest.Inputs;
         var raw = request.RawInputContents.Count > 0;
         if (raw && request.RawInputContents.Count != request.Inputs.Count)
-            throw new RpcException(StatusCode.InvalidArgument, $"{request.RawInputContents.Count} raw_input_contents for {request.Inputs.Count} inputs");
+            throw new ArgumentException($"{request.RawInputContents.Count} raw_input_contents for {request.Inputs.Count} inputs");
 
         var inputs = new float[manifestInputs.Count][];
         var rows = -1;
@@ -95,26 +87,26 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
             var index = -1;
             for (var i = 0; i < manifestInputs.Count; i++) if (manifestInputs[i].Name == tensor.Name) index = i;
             if (index < 0)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new ArgumentException(
                     $"unexpected inference input '{tensor.Name}' for model '{model.Name}' (inputs: {string.Join(", ", manifestInputs.Select(i => i.Name))})");
-            if (inputs[index] is not null) throw new RpcException(StatusCode.InvalidArgument, $"input '{tensor.Name}' is given twice");
+            if (inputs[index] is not null) throw new ArgumentException($"input '{tensor.Name}' is given twice");
             if (tensor.Datatype != Fp32)
-                throw new RpcException(StatusCode.InvalidArgument, $"input '{tensor.Name}' has datatype {tensor.Datatype}; the model expects {Fp32}");
+                throw new ArgumentException($"input '{tensor.Name}' has datatype {tensor.Datatype}; the model expects {Fp32}");
             var expected = manifestInputs[index];
             var shape = tensor.Shape;
             if (shape.Count != 3 || shape[0] < 1 || shape[1] != expected.Channels.Count || shape[2] != expected.Length)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new ArgumentException(
                     $"input '{tensor.Name}' has shape [{string.Join(",", shape)}]; the model expects [-1,{expected.Channels.Count},{expected.Length}]");
             if (shape[0] > options.MaxSequencesPerRequest)
-                throw new RpcException(StatusCode.ResourceExhausted, $"{shape[0]} rows in one request; the limit is {options.MaxSequencesPerRequest}");
+                throw new RequestLimitException($"{shape[0]} rows in one request; the limit is {options.MaxSequencesPerRequest}");
             if (rows >= 0 && shape[0] != rows)
-                throw new RpcException(StatusCode.InvalidArgument, $"inputs disagree on the batch size ({rows} and {shape[0]})");
+                throw new ArgumentException($"inputs disagree on the batch size ({rows} and {shape[0]})");
             rows = (int)shape[0];
             var count = (long)rows * expected.Channels.Count * expected.Length;
             inputs[index] = raw ? FromRaw(tensor, request.RawInputContents[k], count) : FromTyped(tensor, count);
         }
         for (var i = 0; i < inputs.Length; i++)
-            if (inputs[i] is null) throw new RpcException(StatusCode.InvalidArgument, $"input '{manifestInputs[i].Name}' is missing");
+            if (inputs[i] is null) throw new ArgumentException($"input '{manifestInputs[i].Name}' is missing");
 
         var wanted = new List<int>();
         if (request.Outputs.Count == 0) wanted.AddRange(Enumerable.Range(0, model.Manifest.Outputs.Count));
@@ -123,7 +115,7 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
             var index = -1;
             for (var o = 0; o < model.Manifest.Outputs.Count; o++) if (model.Manifest.Outputs[o].Name == output.Name) index = o;
             if (index < 0)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new ArgumentException(
                     $"unexpected inference output '{output.Name}' for model '{model.Name}' (outputs: {string.Join(", ", model.Manifest.Outputs.Select(o => o.Name))})");
             wanted.Add(index);
         }
@@ -152,7 +144,7 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
     {
         var values = tensor.Contents?.Fp32Contents;
         if (values is null || values.Count != count)
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new ArgumentException(
                 $"input '{tensor.Name}' has {values?.Count ?? 0} fp32_contents; shape [{string.Join(",", tensor.Shape)}] needs {count}");
         var data = new float[count];
         values.CopyTo(data, 0);
@@ -162,9 +154,9 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
     private static float[] FromRaw(ModelInferRequest.Types.InferInputTensor tensor, ByteString bytes, long count)
     {
         if (tensor.Contents is { } contents && contents.CalculateSize() > 0)
-            throw new RpcException(StatusCode.InvalidArgument, $"input '{tensor.Name}' has contents although the request uses raw_input_contents");
+            throw new ArgumentException($"input '{tensor.Name}' has contents although the request uses raw_input_contents");
         if (bytes.Length != count * sizeof(float))
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new ArgumentException(
                 $"input '{tensor.Name}' has {bytes.Length} bytes of raw content; shape [{string.Join(",", tensor.Shape)}] of {Fp32} needs {count * sizeof(float)}");
         var data = new float[count];
         if (BitConverter.IsLittleEndian)
@@ -186,7 +178,7 @@ public sealed class KServeInferenceService(ModelRepository repository, OnnxSessi
     {
         if (string.IsNullOrEmpty(text)) return 0;
         if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version >= 1) return version;
-        throw new RpcException(StatusCode.InvalidArgument, $"model version '{text}' is not a positive integer");
+        throw new ArgumentException($"model version '{text}' is not a positive integer");
     }
 
     private static ModelMetadataResponse.Types.TensorMetadata Tensor(string name, params long[] shape)

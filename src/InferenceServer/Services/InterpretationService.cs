@@ -1,10 +1,9 @@
-using Google.Protobuf.Reflection;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
-using RbpPipeline.InferenceServer.Grpc;
+using Rbp = RbpPipeline.Contracts.Rbp.V1;
+using Grpc.Core;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.InferenceServer.Models;
-using RbpPipeline.InferenceServer.Services;
+using RbpPipeline.InferenceServer.Interpretation;
 using RbpPipeline.Interpretation;
 using RbpPipeline.Interpretation.Attribution;
 using RbpPipeline.Interpretation.Sequences;
@@ -14,7 +13,7 @@ using ProtoIntegrationRule = RbpPipeline.Contracts.Rbp.V1.IntegrationRule;
 using ProtoTargetSpace = RbpPipeline.Contracts.Rbp.V1.TargetSpace;
 using TargetSpace = RbpPipeline.Interpretation.TargetSpace;
 
-namespace RbpPipeline.InferenceServer.Interpretation;
+namespace RbpPipeline.InferenceServer.Services;
 
 /// <summary>
 /// <c>rbp.v1.InterpretationService</c>: attribution (gradient.onnx), in-silico mutagenesis and global importance
@@ -22,36 +21,33 @@ namespace RbpPipeline.InferenceServer.Interpretation;
 /// <see cref="ServedModelEvaluator"/>. Requests are checked up front (INVALID_ARGUMENT naming the field); results are
 /// streamed as they are ready.
 /// </summary>
-public sealed partial class InterpretationService(ModelRepository repository, Predictor predictor, ServingOptions options) : IGrpcService
+public sealed partial class InterpretationService(ModelRepository repository, Predictor predictor, ServingOptions options, ServerStopping stopping)
+    : Rbp.InterpretationService.InterpretationServiceBase
 {
+    private readonly InterpretationRequestChecks _checks = new(options.Interpretation);
+
     private const string LimitHint = "Split the inputs over several calls.";
     private const int DefaultSequencesPerResponse = 64;
 
-    public static ServiceDescriptor Descriptor => RbpReflection.Descriptor.FindTypeByName<ServiceDescriptor>("InterpretationService");
-
-    public void Bind(GrpcServiceBinder binder) =>
-        binder.Service(Descriptor)
-            .ServerStreaming<AttributeRequest, AttributeResponse>("Attribute", AttributeAsync)
-            .ServerStreaming<MutagenesisRequest, MutagenesisResponse>("Mutagenesis", MutagenesisAsync)
-            .ServerStreaming<GlobalImportanceRequest, GlobalImportanceResponse>("GlobalImportance", GlobalImportanceAsync);
-
-    private async Task AttributeAsync(AttributeRequest request, IServerStreamWriter<AttributeResponse> responses, ServerCallContext context)
+    public override async Task Attribute(AttributeRequest request, IServerStreamWriter<AttributeResponse> responses, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        using var call = stopping.Link(context);
+        var ct = call.Token;
         using var lease = Lease(request.Model, request.Version);
         var model = lease.Model;
         var evaluator = Evaluator(model);
-        if (evaluator.GradientUnavailableReason is { } reason) throw new RpcException(StatusCode.FailedPrecondition, reason);
+        if (evaluator.GradientUnavailableReason is { } reason) throw new RpcException(new Status(StatusCode.FailedPrecondition, reason));
         var target = Target(model, request.Target);
         var (inputs, rows) = predictor.Encode(model, request.Inputs ?? throw Missing("inputs"), LimitHint);
+        _checks.Attribute(request, rows);
         var perResponse = request.SequencesPerResponse > 0 ? request.SequencesPerResponse : DefaultSequencesPerResponse;
         var integrated = request.Method == AttributionMethod.IntegratedGradients
-            ? Checked(() => new IntegratedGradients(evaluator, target, new IntegratedGradientsOptions
+            ? new IntegratedGradients(evaluator, target, new IntegratedGradientsOptions
             {
-                Steps = request.Steps > 0 ? request.Steps : 50,
+                Steps = request.Steps > 0 ? request.Steps : InterpretationRequestChecks.DefaultSteps,
                 Rule = Rule(request.Rule),
                 Hypothetical = request.Hypothetical,
-            }))
+            })
             : null;
         var baselines = integrated is null ? null : Baselines(model, request);
         // Chunks of rows are computed and sent one after another, so memory stays bounded by the chunk.
@@ -62,7 +58,7 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
             var response = new AttributeResponse { Model = model.Name, Version = model.Version };
             if (integrated is not null)
             {
-                var results = await Checked(() => integrated.ExplainAsync(chunk, count, baselines!, ct)).ConfigureAwait(false);
+                var results = await integrated.ExplainAsync(chunk, count, baselines!, ct).ConfigureAwait(false);
                 for (var r = 0; r < count; r++)
                 {
                     var result = results[r];
@@ -77,7 +73,7 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
             else
             {
                 var saliency = new Saliency(evaluator, target);
-                var results = await Checked(() => saliency.ComputeAsync(chunk, count, ct)).ConfigureAwait(false);
+                var results = await saliency.ComputeAsync(chunk, count, ct).ConfigureAwait(false);
                 for (var r = 0; r < count; r++)
                 {
                     var maps = request.Method == AttributionMethod.Saliency ? results[r].Gradients : results[r].GradientTimesInput;
@@ -90,9 +86,10 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
         }
     }
 
-    private async Task MutagenesisAsync(MutagenesisRequest request, IServerStreamWriter<MutagenesisResponse> responses, ServerCallContext context)
+    public override async Task Mutagenesis(MutagenesisRequest request, IServerStreamWriter<MutagenesisResponse> responses, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        using var call = stopping.Link(context);
+        var ct = call.Token;
         using var lease = Lease(request.Model, request.Version);
         var model = lease.Model;
         var evaluator = Evaluator(model);
@@ -104,11 +101,12 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
         {
             var width = request.WindowLength == 0 ? length - request.WindowStart : request.WindowLength;
             if (request.WindowStart < 0 || width < 1 || request.WindowStart + width > length)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new ArgumentException(
                     $"window_start {request.WindowStart} and window_length {request.WindowLength} do not fit model {model.Name}'s length {length}");
             window = new PositionWindow(request.WindowStart, width);
         }
-        var scanner = Checked(() => new InSilicoMutagenesis(evaluator, target));
+        _checks.Mutagenesis(rows, window?.Length ?? length);
+        var scanner = new InSilicoMutagenesis(evaluator, target);
         var columns = RbpPipeline.Interpretation.PredictionTarget.ColumnNames(model.Manifest.Tasks);
         // Several sequences per scan when their mutants fit in one evaluator batch (a window of one position
         // yields only 3 mutants); each sequence is still answered in its own message.
@@ -118,7 +116,7 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
         {
             var count = Math.Min(perScan, rows - start);
             var chunk = Slice(model, inputs, start, count);
-            var results = await Checked(() => scanner.ScanAsync(chunk, count, window, ct)).ConfigureAwait(false);
+            var results = await scanner.ScanAsync(chunk, count, window, ct).ConfigureAwait(false);
             for (var i = 0; i < count; i++)
             {
                 var r = start + i;
@@ -162,7 +160,7 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
         ProtoIntegrationRule.RiemannRight => RbpPipeline.Interpretation.Attribution.IntegrationRule.RiemannRight,
         ProtoIntegrationRule.RiemannMiddle => RbpPipeline.Interpretation.Attribution.IntegrationRule.RiemannMiddle,
         ProtoIntegrationRule.Trapezoid => RbpPipeline.Interpretation.Attribution.IntegrationRule.Trapezoid,
-        _ => throw new RpcException(StatusCode.InvalidArgument, $"rule {(int)rule} is not an integration rule"),
+        _ => throw new ArgumentException($"rule {(int)rule} is not an integration rule"),
     };
 
     private AttributionBaselines Baselines(ServedModel model, AttributeRequest request)
@@ -172,7 +170,7 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
         foreach (var (name, baseline) in request.InputBaselines)
         {
             if (model.Manifest.Inputs.All(i => i.Name != name) || name == model.Manifest.Inputs[0].Name)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw new ArgumentException(
                     $"input_baselines names '{name}', which is not one of model {model.Name}'s other inputs ({string.Join(", ", model.Manifest.Inputs.Skip(1).Select(i => i.Name))})");
             others[name] = Baseline(model, baseline, $"input_baselines['{name}']");
         }
@@ -195,14 +193,14 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
                 AttributionBaseline.LowestScoring(inputs, rows, Math.Min(rows, baseline.Lowest > 0 ? baseline.Lowest : 100))),
             ProtoBaseline.Types.Kind.Custom => Reference(model, baseline, field, (inputs, rows) =>
                 AttributionBaseline.Custom([.. Enumerable.Range(0, rows).Select(r => inputs[0].AsSpan(r * (inputs[0].Length / rows), inputs[0].Length / rows).ToArray())])),
-            _ => throw new RpcException(StatusCode.InvalidArgument, $"{field}.kind {(int)baseline.Kind} is not a baseline kind"),
+            _ => throw new ArgumentException($"{field}.kind {(int)baseline.Kind} is not a baseline kind"),
         };
     }
 
     private AttributionBaseline Reference(ServedModel model, ProtoBaseline baseline, string field, Func<float[][], int, AttributionBaseline> build)
     {
         if (baseline.Sequences is null || (baseline.Sequences.Sequences.Count == 0 && baseline.Sequences.Encoded.Count == 0))
-            throw new RpcException(StatusCode.InvalidArgument, $"{field}: kind {baseline.Kind} needs sequences");
+            throw new ArgumentException($"{field}: kind {baseline.Kind} needs sequences");
         var (inputs, rows) = predictor.Encode(model, baseline.Sequences, LimitHint);
         return Checked(() => build(inputs, rows), $"{field}: ");
     }
@@ -247,30 +245,18 @@ public sealed partial class InterpretationService(ModelRepository repository, Pr
         return slices;
     }
 
-    private static RpcException Missing(string field) => new(StatusCode.InvalidArgument, $"the request has no '{field}'");
+    private static ArgumentException Missing(string field) => new($"the request has no '{field}'");
 
-    /// <summary>Argument errors of the algorithms are the client's: INVALID_ARGUMENT with their message.</summary>
+    /// <summary>Puts the request field in front of an algorithm's argument error (INVALID_ARGUMENT, from the interceptor).</summary>
     private static T Checked<T>(Func<T> action, string prefix = "")
     {
         try
         {
             return action();
         }
-        catch (ArgumentException e)
+        catch (ArgumentException e) when (prefix.Length > 0)
         {
-            throw new RpcException(StatusCode.InvalidArgument, prefix + e.Message);
-        }
-    }
-
-    private static async Task<T> Checked<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (ArgumentException e)
-        {
-            throw new RpcException(StatusCode.InvalidArgument, e.Message);
+            throw new ArgumentException(prefix + e.Message, e);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace RbpPipeline.InferenceServer.Grpc;
+namespace RbpPipeline.InferenceServer.Hosting;
 
 /// <summary>How the gRPC server listens and what it accepts.</summary>
 public sealed class GrpcServerOptions
@@ -10,7 +10,7 @@ public sealed class GrpcServerOptions
     /// <summary>Interface to listen on; loopback unless the host asks for more.</summary>
     public IPAddress Address { get; set; } = IPAddress.Loopback;
 
-    /// <summary>TCP port; 0 picks a free one (read it back from <see cref="GrpcHost.Address"/>).</summary>
+    /// <summary>TCP port; 0 picks a free one (read it back from <see cref="InferenceServerHost.Address"/>).</summary>
     public int Port { get; set; } = 50051;
 
     /// <summary>Largest request message accepted (after decompression); larger ones end the call with RESOURCE_EXHAUSTED.</summary>

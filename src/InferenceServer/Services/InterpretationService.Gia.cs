@@ -1,6 +1,6 @@
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
-using RbpPipeline.InferenceServer.Grpc;
+using Grpc.Core;
+using RbpPipeline.InferenceServer.Interpretation;
 using RbpPipeline.InferenceServer.Models;
 using RbpPipeline.Interpretation;
 using RbpPipeline.Interpretation.Backgrounds;
@@ -10,28 +10,31 @@ using RbpPipeline.Interpretation.Sequences;
 using Case = RbpPipeline.Contracts.Rbp.V1.GlobalImportanceRequest.ExperimentOneofCase;
 using ProtoMotif = RbpPipeline.Contracts.Rbp.V1.Motif;
 
-namespace RbpPipeline.InferenceServer.Interpretation;
+namespace RbpPipeline.InferenceServer.Services;
 
 public sealed partial class InterpretationService
 {
     /// <summary>Conditions per streamed message (a 6-mer scan with local effects is 4,096 × backgrounds floats).</summary>
     private const int ConditionsPerResponse = 256;
 
-    private async Task GlobalImportanceAsync(GlobalImportanceRequest request, IServerStreamWriter<GlobalImportanceResponse> responses, ServerCallContext context)
+    public override async Task GlobalImportance(GlobalImportanceRequest request, IServerStreamWriter<GlobalImportanceResponse> responses,
+        ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        using var call = stopping.Link(context);
+        var ct = call.Token;
         if (request.ExperimentCase == Case.None)
-            throw new RpcException(StatusCode.InvalidArgument, "the request names no experiment (embed, kmer_scan, positional, mutation_scan, multiple_sites, spacing or context)");
+            throw new ArgumentException("the request names no experiment (embed, kmer_scan, positional, mutation_scan, multiple_sites, spacing or context)");
         using var lease = Lease(request.Model, request.Version);
         var model = lease.Model;
+        _checks.GlobalImportance(request, model.Manifest.Encoding.Length);
         var evaluator = Evaluator(model);
         var target = Target(model, request.Target);
-        var generated = await Checked(() => BackgroundsAsync(model, evaluator, target, request.Background ?? throw Missing("background"), ct)).ConfigureAwait(false);
-        var gia = Checked(() => new GlobalImportanceAnalysis(evaluator, target, generated.Backgrounds,
-            new GiaOptions { KeepLocalEffects = request.ReturnLocalEffects, BatchSize = evaluator.PreferredBatchSize, Seed = unchecked((int)request.Background.Seed) }));
+        var generated = await BackgroundsAsync(model, evaluator, target, request.Background ?? throw Missing("background"), ct).ConfigureAwait(false);
+        var gia = new GlobalImportanceAnalysis(evaluator, target, generated.Backgrounds,
+            new GiaOptions { KeepLocalEffects = request.ReturnLocalEffects, BatchSize = evaluator.PreferredBatchSize, Seed = unchecked((int)request.Background.Seed) });
         var summary = new GlobalImportanceResponse { Model = model.Name, Version = model.Version, Done = true, Backgrounds = generated.Backgrounds.Count };
         summary.Notes.AddRange(generated.Notes);
-        var results = await Checked(() => RunExperimentAsync(request, gia, summary, ct)).ConfigureAwait(false);
+        var results = await RunExperimentAsync(request, gia, summary, ct).ConfigureAwait(false);
         var limit = request.ExperimentCase == Case.KmerScan && request.KmerScan.Top > 0 ? request.KmerScan.Top : int.MaxValue;
         var pending = new GlobalImportanceResponse { Model = model.Name, Version = model.Version };
         var sent = 0;
@@ -103,10 +106,10 @@ public sealed partial class InterpretationService
         Background background, CancellationToken ct)
     {
         if (background.Reference is null || (background.Reference.Sequences.Count == 0 && background.Reference.Encoded.Count == 0))
-            throw new RpcException(StatusCode.InvalidArgument, "background.reference: the backgrounds are made from a reference set; send its sequences");
+            throw new ArgumentException("background.reference: the backgrounds are made from a reference set; send its sequences");
         var (inputs, rows) = predictor.Encode(model, background.Reference, LimitHint);
         if (background.ReferenceScores.Count != 0 && background.ReferenceScores.Count != rows)
-            throw new RpcException(StatusCode.InvalidArgument, $"background.reference_scores has {background.ReferenceScores.Count} values for {rows} reference sequences");
+            throw new ArgumentException($"background.reference_scores has {background.ReferenceScores.Count} values for {rows} reference sequences");
         var filtered = background.MinPercentile != 0 || background.MaxPercentile != 0;
         var spec = new BackgroundSpec(background.Kind switch
         {
@@ -115,14 +118,14 @@ public sealed partial class InterpretationService
             Background.Types.Kind.DinucleotideShuffle => BackgroundKind.DinucleotideShuffle,
             Background.Types.Kind.Quartile => BackgroundKind.Quartile,
             Background.Types.Kind.Custom => BackgroundKind.Custom,
-            _ => throw new RpcException(StatusCode.InvalidArgument, $"background.kind {(int)background.Kind} is not a background kind"),
+            _ => throw new ArgumentException($"background.kind {(int)background.Kind} is not a background kind"),
         })
         {
             Count = background.Count > 0 ? background.Count : BackgroundSource.DefaultCount,
             Seed = unchecked((int)background.Seed),
             Quartile = background.Kind == Background.Types.Kind.Quartile
                 ? background.Quartile is >= 1 and <= 4 ? background.Quartile
-                    : throw new RpcException(StatusCode.InvalidArgument, $"background.quartile is {background.Quartile}; expected 1 (lowest) to 4")
+                    : throw new ArgumentException($"background.quartile is {background.Quartile}; expected 1 (lowest) to 4")
                 : 1,
             ReferenceScores = background.ReferenceScores.Count > 0 ? [.. background.ReferenceScores] : null,
             MinPercentile = filtered ? background.MinPercentile : null,

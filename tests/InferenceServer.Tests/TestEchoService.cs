@@ -1,32 +1,24 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
-using RbpPipeline.Grpc;
-using RbpPipeline.Grpc.Health.V1;
-using RbpPipeline.InferenceServer.Grpc;
-using RbpPipeline.InferenceServer.Health;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.InferenceServer.Tests.Echo;
 
 namespace RbpPipeline.InferenceServer.Tests;
 
 /// <summary>The test service. It records which calls saw their cancellation token fire, keyed by request message.</summary>
-public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
+/// <remarks>Expand, like the server's streaming services, ends at once with UNAVAILABLE when the host stops.</remarks>
+public sealed class TestEchoService(HealthServiceImpl health, ServerStopping stopping) : EchoService.EchoServiceBase
 {
     public const string SecretDetail = "secret-internal-detail";
-
-    public static ServiceDescriptor Descriptor => EchoReflection.Descriptor.FindTypeByName<ServiceDescriptor>("EchoService");
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
     private readonly ConcurrentDictionary<string, bool> _started = new();
 
-    public void Bind(GrpcServiceBinder binder) =>
-        binder.Service(Descriptor)
-            .Unary<EchoRequest, EchoReply>("Echo", EchoAsync)
-            .ServerStreaming<EchoRequest, EchoReply>("Expand", ExpandAsync)
-            .ClientStreaming<EchoRequest, EchoReply>("Collect", CollectAsync)
-            .DuplexStreaming<EchoRequest, EchoReply>("Chat", ChatAsync)
-            .Unary<Empty, Empty>("Ping", (_, _) => Task.FromResult(new Empty()));
+    public override Task<Empty> Ping(Empty request, ServerCallContext context) => Task.FromResult(new Empty());
 
     /// <summary>Completes when the handler of the call tagged <paramref name="message"/> observed cancellation.</summary>
     public Task WaitForCancellationAsync(string message, TimeSpan timeout) =>
@@ -38,7 +30,7 @@ public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
     private TaskCompletionSource Signal(string message) =>
         _cancelled.GetOrAdd(message, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private async Task<EchoReply> EchoAsync(EchoRequest request, ServerCallContext context)
+    public override async Task<EchoReply> Echo(EchoRequest request, ServerCallContext context)
     {
         _started[request.Message] = true;
         await Prepare(request, context);
@@ -50,21 +42,22 @@ public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
         });
     }
 
-    private Task ExpandAsync(EchoRequest request, IServerStreamWriter<EchoReply> responses, ServerCallContext context) =>
+    public override Task Expand(EchoRequest request, IServerStreamWriter<EchoReply> responses, ServerCallContext context) =>
         Observe(request, context, async () =>
         {
+            using var call = stopping.Link(context);
             await Prepare(request, context);
             if (request.FailAfter == 0) ThrowIfFailing(request);
             for (var i = 0; i < request.Count; i++)
             {
                 if (request.FailAfter > 0 && i == request.FailAfter) ThrowIfFailing(request);
-                await Delay(request, context);
-                await responses.WriteAsync(Reply(request, context, i));
+                if (request.DelayMs > 0) await Task.Delay(request.DelayMs, call.Token);
+                await responses.WriteAsync(Reply(request, context, i), call.Token);
             }
             return 0;
         });
 
-    private async Task<EchoReply> CollectAsync(IAsyncStreamReader<EchoRequest> requests, ServerCallContext context)
+    public override async Task<EchoReply> Collect(IAsyncStreamReader<EchoRequest> requests, ServerCallContext context)
     {
         var messages = new List<string>();
         EchoRequest? last = null;
@@ -80,7 +73,7 @@ public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
         return reply;
     }
 
-    private async Task ChatAsync(IAsyncStreamReader<EchoRequest> requests, IServerStreamWriter<EchoReply> responses,
+    public override async Task Chat(IAsyncStreamReader<EchoRequest> requests, IServerStreamWriter<EchoReply> responses,
         ServerCallContext context)
     {
         var index = 0;
@@ -96,7 +89,7 @@ public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
                 await responses.WriteAsync(Reply(request, context, index++));
             }
         }
-        catch (OperationCanceledException) when (tag is not null)
+        catch (Exception e) when (tag is not null && (e is OperationCanceledException || context.CancellationToken.IsCancellationRequested))
         {
             Signal(tag).TrySetResult();
             throw;
@@ -139,7 +132,7 @@ public sealed class EchoService(HealthStatusRegistry health) : IGrpcService
     private static void ThrowIfFailing(EchoRequest request)
     {
         if (request.Fail is not { } fail) return;
-        var trailers = new Metadata().Add("x-failure-bin", [0, 1, 2, 255]);
+        var trailers = new Metadata { { "x-failure-bin", new byte[] { 0, 1, 2, 255 } } };
         throw new RpcException(new Status((StatusCode)fail.Code, fail.Message), trailers);
     }
 
