@@ -9,7 +9,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Bench.Interpretation;
 using RbpPipeline.Client;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Onnx.Runtime;
@@ -39,8 +39,8 @@ await using var host = await InferenceServerHost.StartAsync(new GrpcServerOption
         MaxBatchSize = options.MaxBatch,
     },
     logging => logging.ClearProviders(), ct);
-using var channel = GrpcChannel.ForAddress(host.Address, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024 });
-var served = new ServedInterpretation(channel, BenchModel.Name);
+using var connection = ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()], MaxReceiveMessageSize = 256 * 1024 * 1024 });
+var served = new ServedInterpretation(connection.Interpretation, BenchModel.Name);
 
 var loadBefore = LoadAverage();
 IgBenchmark.Result? ig = null;

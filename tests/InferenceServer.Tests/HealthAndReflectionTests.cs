@@ -1,10 +1,8 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using RbpPipeline.Client;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.Grpc.Health.V1;
 using RbpPipeline.Grpc.Reflection.V1;
-using RbpPipeline.InferenceServer.Health;
 using RbpPipeline.InferenceServer.Tests.Support;
 using Alpha = RbpPipeline.Grpc.Reflection.V1Alpha;
 using ServingStatus = RbpPipeline.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
@@ -13,19 +11,19 @@ namespace RbpPipeline.InferenceServer.Tests;
 
 public sealed class HealthAndReflectionTests(SharedServer shared)
 {
-    private static readonly GrpcMethod<HealthCheckRequest, HealthCheckResponse> Check =
-        GrpcMethod<HealthCheckRequest, HealthCheckResponse>.Create(HealthService.Descriptor, "Check", MethodType.Unary);
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Check =
+        ClientMethods.Create<HealthCheckRequest, HealthCheckResponse>(MethodType.Unary, "grpc.health.v1.Health", "Check");
 
-    private static readonly GrpcMethod<HealthCheckRequest, HealthCheckResponse> Watch =
-        GrpcMethod<HealthCheckRequest, HealthCheckResponse>.Create(HealthService.Descriptor, "Watch", MethodType.ServerStreaming);
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Watch =
+        ClientMethods.Create<HealthCheckRequest, HealthCheckResponse>(MethodType.ServerStreaming, "grpc.health.v1.Health", "Watch");
 
-    private static readonly GrpcMethod<ServerReflectionRequest, ServerReflectionResponse> Reflect =
-        GrpcMethod<ServerReflectionRequest, ServerReflectionResponse>.Create(
-            ReflectionReflection.Descriptor.Services[0], "ServerReflectionInfo", MethodType.DuplexStreaming);
+    private static readonly Method<ServerReflectionRequest, ServerReflectionResponse> Reflect =
+        ClientMethods.Create<ServerReflectionRequest, ServerReflectionResponse>(MethodType.DuplexStreaming,
+            "grpc.reflection.v1.ServerReflection", "ServerReflectionInfo");
 
-    private static readonly GrpcMethod<Alpha.ServerReflectionRequest, Alpha.ServerReflectionResponse> ReflectAlpha =
-        GrpcMethod<Alpha.ServerReflectionRequest, Alpha.ServerReflectionResponse>.Create(
-            Alpha.ReflectionReflection.Descriptor.Services[0], "ServerReflectionInfo", MethodType.DuplexStreaming);
+    private static readonly Method<Alpha.ServerReflectionRequest, Alpha.ServerReflectionResponse> ReflectAlpha =
+        ClientMethods.Create<Alpha.ServerReflectionRequest, Alpha.ServerReflectionResponse>(MethodType.DuplexStreaming,
+            "grpc.reflection.v1alpha.ServerReflection", "ServerReflectionInfo");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -37,8 +35,8 @@ public sealed class HealthAndReflectionTests(SharedServer shared)
         using var channel = Server.Channel();
         foreach (var service in new[] { "", "rbp.test.echo.v1.EchoService", "grpc.health.v1.Health" })
         {
-            var response = await channel.UnaryAsync(Check, new HealthCheckRequest { Service = service },
-                new CallOptions { CancellationToken = Ct });
+            var response = await channel.Invoker.AsyncUnaryCall(Check, null, new CallOptions(cancellationToken: Ct),
+                new HealthCheckRequest { Service = service });
             Assert.Equal(ServingStatus.Serving, response.Status);
         }
     }
@@ -47,8 +45,8 @@ public sealed class HealthAndReflectionTests(SharedServer shared)
     public async Task Check_of_an_unknown_service_is_not_found()
     {
         using var channel = Server.Channel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Check,
-            new HealthCheckRequest { Service = "no.such.Service" }, new CallOptions { CancellationToken = Ct }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.Invoker.AsyncUnaryCall(Check, null,
+            new CallOptions(cancellationToken: Ct), new HealthCheckRequest { Service = "no.such.Service" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
     }
 
@@ -57,8 +55,8 @@ public sealed class HealthAndReflectionTests(SharedServer shared)
     {
         const string service = "rbp.test.watched.csharp";
         using var channel = Server.Channel();
-        using var call = channel.AsyncServerStreamingCall(Watch, new HealthCheckRequest { Service = service },
-            new CallOptions { CancellationToken = Ct }.WithTimeout(TimeSpan.FromSeconds(20)));
+        using var call = channel.Invoker.AsyncServerStreamingCall(Watch, null,
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20), cancellationToken: Ct), new HealthCheckRequest { Service = service });
         Assert.True(await call.ResponseStream.MoveNext(Ct));
         Assert.Equal(ServingStatus.ServiceUnknown, call.ResponseStream.Current.Status);
         Server.Host.Health.SetStatus(service, ServingStatus.Serving);
@@ -120,7 +118,7 @@ public sealed class HealthAndReflectionTests(SharedServer shared)
     public async Task V1alpha_reflection_answers_like_v1()
     {
         using var channel = Server.Channel();
-        using var call = channel.AsyncDuplexStreamingCall(ReflectAlpha, new CallOptions { CancellationToken = Ct });
+        using var call = channel.Invoker.AsyncDuplexStreamingCall(ReflectAlpha, null, new CallOptions(cancellationToken: Ct));
         await call.RequestStream.WriteAsync(new Alpha.ServerReflectionRequest { ListServices = "" }, Ct);
         await call.RequestStream.WriteAsync(new Alpha.ServerReflectionRequest { FileContainingSymbol = "grpc.health.v1.Health" }, Ct);
         await call.RequestStream.CompleteAsync();
@@ -134,7 +132,7 @@ public sealed class HealthAndReflectionTests(SharedServer shared)
     private async Task<List<ServerReflectionResponse>> ReflectAsync(params ServerReflectionRequest[] requests)
     {
         using var channel = Server.Channel();
-        using var call = channel.AsyncDuplexStreamingCall(Reflect, new CallOptions { CancellationToken = Ct });
+        using var call = channel.Invoker.AsyncDuplexStreamingCall(Reflect, null, new CallOptions(cancellationToken: Ct));
         var responses = new List<ServerReflectionResponse>();
         foreach (var request in requests)
         {

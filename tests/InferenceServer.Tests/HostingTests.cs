@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using RbpPipeline.Client;
-using RbpPipeline.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using RbpPipeline.Grpc.Health.V1;
-using RbpPipeline.InferenceServer.Health;
 using RbpPipeline.InferenceServer.Tests.Echo;
 using RbpPipeline.InferenceServer.Tests.Support;
 
@@ -14,8 +14,8 @@ public sealed class HostingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static readonly GrpcMethod<HealthCheckRequest, HealthCheckResponse> Check =
-        GrpcMethod<HealthCheckRequest, HealthCheckResponse>.Create(HealthService.Descriptor, "Check", MethodType.Unary);
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Check =
+        ClientMethods.Create<HealthCheckRequest, HealthCheckResponse>(MethodType.Unary, "grpc.health.v1.Health", "Check");
 
     [Fact]
     public async Task Bearer_token_is_required_except_for_health()
@@ -23,21 +23,21 @@ public sealed class HostingTests
         await using var server = await TestServer.StartAsync(o => o.BearerTokens.Add("s3cret"));
         using (var anonymous = server.Channel())
         {
-            var e = await Assert.ThrowsAsync<RpcException>(() => anonymous.UnaryAsync(EchoMethods.Echo, new EchoRequest(),
-                new CallOptions { CancellationToken = Ct }));
+            var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(anonymous).EchoAsync(new EchoRequest(),
+                cancellationToken: Ct).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-            var health = await anonymous.UnaryAsync(Check, new HealthCheckRequest(), new CallOptions { CancellationToken = Ct });
+            var health = await anonymous.Invoker.AsyncUnaryCall(Check, null, new CallOptions(cancellationToken: Ct), new HealthCheckRequest());
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         }
-        using (var wrong = server.Channel(new GrpcChannelOptions { BearerToken = "s3cret-not" }))
+        using (var wrong = server.Channel(new ServerOptions { BearerToken = "s3cret-not" }))
         {
-            var e = await Assert.ThrowsAsync<RpcException>(() => wrong.UnaryAsync(EchoMethods.Echo, new EchoRequest(),
-                new CallOptions { CancellationToken = Ct }));
+            var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(wrong).EchoAsync(new EchoRequest(),
+                cancellationToken: Ct).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
         }
-        using var authorized = server.Channel(new GrpcChannelOptions { BearerToken = "s3cret" });
-        Assert.Equal("in", (await authorized.UnaryAsync(EchoMethods.Echo, new EchoRequest { Message = "in" },
-            new CallOptions { CancellationToken = Ct })).Message);
+        using var authorized = server.Channel(new ServerOptions { BearerToken = "s3cret" });
+        Assert.Equal("in", (await TestServer.EchoClient(authorized).EchoAsync(new EchoRequest { Message = "in" },
+            cancellationToken: Ct)).Message);
     }
 
     [Fact]
@@ -49,8 +49,8 @@ public sealed class HostingTests
             o.AllowUnauthenticatedHealth = false;
         });
         using var anonymous = server.Channel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => anonymous.UnaryAsync(Check, new HealthCheckRequest(),
-            new CallOptions { CancellationToken = Ct }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => anonymous.Invoker.AsyncUnaryCall(Check, null,
+            new CallOptions(cancellationToken: Ct), new HealthCheckRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
     }
 
@@ -71,13 +71,13 @@ public sealed class HostingTests
         });
         Assert.Equal("https", server.Address.Scheme);
         using var trusted = X509CertificateLoader.LoadCertificate(certificate.RawData);
-        using var channel = server.Channel(new GrpcChannelOptions { TrustedServerCertificate = trusted });
-        Assert.Equal("tls", (await channel.UnaryAsync(EchoMethods.Echo, new EchoRequest { Message = "tls" },
-            new CallOptions { CancellationToken = Ct })).Message);
+        using var channel = server.Channel(new ServerOptions { TrustedCertificate = trusted });
+        Assert.Equal("tls", (await TestServer.EchoClient(channel).EchoAsync(new EchoRequest { Message = "tls" },
+            cancellationToken: Ct)).Message);
 
         using var untrusting = server.Channel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => untrusting.UnaryAsync(EchoMethods.Echo, new EchoRequest(),
-            new CallOptions { CancellationToken = Ct }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(untrusting).EchoAsync(new EchoRequest(),
+            cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
     }
 
@@ -86,8 +86,7 @@ public sealed class HostingTests
     {
         await using var server = await TestServer.StartAsync(o => o.MaxSendMessageSize = 1000);
         using var channel = server.Channel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoMethods.Echo,
-            new EchoRequest { ReplyPayloadSize = 5000 }, new CallOptions { CancellationToken = Ct }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(channel).EchoAsync(new EchoRequest { ReplyPayloadSize = 5000 }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
 
@@ -114,8 +113,7 @@ public sealed class HostingTests
         try
         {
             using var channel = server.Channel();
-            using var stream = channel.AsyncServerStreamingCall(EchoMethods.Expand,
-                new EchoRequest { Message = "shutdown", Count = 100_000, DelayMs = 20 }, new CallOptions { CancellationToken = Ct });
+            using var stream = TestServer.EchoClient(channel).Expand(new EchoRequest { Message = "shutdown", Count = 100_000, DelayMs = 20 }, cancellationToken: Ct);
             Assert.True(await stream.ResponseStream.MoveNext(Ct));
             var health = server.Host.Health;
             var clock = Stopwatch.StartNew();
@@ -141,9 +139,10 @@ public sealed class HostingTests
     {
         await using var server = await TestServer.StartAsync();
         using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false };
-        using var channel = server.Channel(new GrpcChannelOptions { HttpHandler = handler });
-        var calls = Enumerable.Range(0, 150).Select(_ => channel.UnaryAsync(EchoMethods.Echo,
-            new EchoRequest { DelayMs = 1000 }, new CallOptions { CancellationToken = Ct })).ToList();
+        // Grpc.Net.Client itself, on a handler limited to one connection.
+        using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
+        var echo = new Echo.EchoService.EchoServiceClient(channel);
+        var calls = Enumerable.Range(0, 150).Select(_ => echo.EchoAsync(new EchoRequest { DelayMs = 1000 }, cancellationToken: Ct).ResponseAsync).ToList();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(calls);
         // With Kestrel's default of 100 streams per connection the last 50 would wait for a second round.

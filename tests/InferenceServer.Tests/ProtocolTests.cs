@@ -65,8 +65,8 @@ public sealed class ProtocolTests(SharedServer shared)
         var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, body, headers, cancellationToken: Ct);
         Assert.True(expectedStatus == response.GrpcStatus, $"{description}: grpc-status {response.GrpcStatus}, message {response.Header("grpc-message")}");
         using var channel = Server.Channel();
-        Assert.Equal("still", (await channel.UnaryAsync(EchoMethods.Echo, new EchoRequest { Message = "still" },
-            new CallOptions { CancellationToken = Ct })).Message);
+        Assert.Equal("still", (await TestServer.EchoClient(channel).EchoAsync(new EchoRequest { Message = "still" },
+            cancellationToken: Ct)).Message);
     }
 
     [Fact]
@@ -178,8 +178,8 @@ public sealed class ProtocolTests(SharedServer shared)
     {
         using var channel = Server.Channel();
         var payload = ByteString.CopyFrom(Enumerable.Range(0, 900_000).Select(i => (byte)(i * 7)).ToArray());
-        var reply = await channel.UnaryAsync(EchoMethods.Echo, new EchoRequest { Payload = payload },
-            new CallOptions { CancellationToken = Ct });
+        var reply = await TestServer.EchoClient(channel).EchoAsync(new EchoRequest { Payload = payload },
+            cancellationToken: Ct);
         Assert.Equal(payload, reply.Payload);
     }
 }

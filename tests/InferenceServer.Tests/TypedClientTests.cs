@@ -1,6 +1,7 @@
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Grpc;
+using GrpcCore = Grpc.Core;
 using RbpPipeline.Grpc.Health.V1;
 using RbpPipeline.InferenceServer.Grpc;
 using RbpPipeline.InferenceServer.Tests.Support;
@@ -15,7 +16,7 @@ public sealed class TypedClientTests
     private sealed class FakeModelService : IGrpcService
     {
         public void Bind(GrpcServiceBinder binder) =>
-            binder.Service(ModelServiceClient.Descriptor)
+            binder.Service(ModelService.Descriptor)
                 .Unary<ListModelsRequest, ListModelsResponse>("ListModels", (request, _) =>
                     Task.FromResult(new ListModelsResponse { Models = { new ModelInfo { Name = "m-" + request.NameFilter, Version = 3 } } }))
                 .DuplexStreaming<PredictRequest, PredictResponse>("PredictStream", async (requests, responses, context) =>
@@ -30,25 +31,26 @@ public sealed class TypedClientTests
     {
         await using var server = await TestServer.StartAsync(addServices: grpc => grpc.AddService(new FakeModelService()));
         using var channel = server.Channel();
-        var client = new ModelServiceClient(channel);
-        var options = new CallOptions { CancellationToken = Ct };
+        var client = new ModelService.ModelServiceClient(channel.Invoker);
 
-        var models = await client.ListModelsAsync(new ListModelsRequest { NameFilter = "x" }, options);
+        var models = await client.ListModelsAsync(new ListModelsRequest { NameFilter = "x" }, cancellationToken: Ct);
         Assert.Equal("m-x", Assert.Single(models.Models).Name);
 
-        using var stream = client.PredictStream(options);
+        using var stream = client.PredictStream(cancellationToken: Ct);
         await stream.RequestStream.WriteAsync(new PredictRequest { Id = "1", Model = "m" }, Ct);
         await stream.RequestStream.WriteAsync(new PredictRequest { Id = "2", Model = "m" }, Ct);
         await stream.RequestStream.CompleteAsync();
         var ids = new List<string>();
-        await foreach (var r in stream.ResponseStream.ReadAllAsync(Ct)) ids.Add(r.Id);
+        while (await stream.ResponseStream.MoveNext(Ct)) ids.Add(stream.ResponseStream.Current.Id);
         Assert.Equal(["1", "2"], ids);
 
         // Predict is not bound by this stand-in: unbound methods of a bound service are UNIMPLEMENTED.
-        var e = await Assert.ThrowsAsync<RpcException>(() => client.PredictAsync(new PredictRequest(), options));
-        Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
+        var e = await Assert.ThrowsAsync<GrpcCore.RpcException>(() => client.PredictAsync(new PredictRequest(), cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(GrpcCore.StatusCode.Unimplemented, e.StatusCode);
 
-        var health = new HealthClient(channel);
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await health.CheckAsync("rbp.v1.ModelService", options));
+        var check = ClientMethods.Create<HealthCheckRequest, HealthCheckResponse>(GrpcCore.MethodType.Unary, "grpc.health.v1.Health", "Check");
+        var health = await channel.Invoker.AsyncUnaryCall(check, null, new GrpcCore.CallOptions(cancellationToken: Ct),
+            new HealthCheckRequest { Service = "rbp.v1.ModelService" });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
     }
 }

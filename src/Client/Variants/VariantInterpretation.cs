@@ -1,7 +1,7 @@
 using System.Globalization;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 
 namespace RbpPipeline.Client.Variants;
 
@@ -57,13 +57,13 @@ internal sealed class VariantInterpreter : IDisposable
     private const int MutagenesisSequencesPerCall = 32;
     private const int MaxCallsInFlight = 8;
 
-    private readonly InterpretationServiceClient _client;
+    private readonly InterpretationService.InterpretationServiceClient _client;
     private readonly IReadOnlyList<ScoredModel> _models;
     private readonly int[] _offsets;
     private readonly VariantInterpretation _settings;
     private readonly SemaphoreSlim _calls = new(MaxCallsInFlight, MaxCallsInFlight);
 
-    private VariantInterpreter(InterpretationServiceClient client, IReadOnlyList<ScoredModel> models, VariantInterpretation settings)
+    private VariantInterpreter(InterpretationService.InterpretationServiceClient client, IReadOnlyList<ScoredModel> models, VariantInterpretation settings)
     {
         _client = client;
         _models = models;
@@ -76,7 +76,7 @@ internal sealed class VariantInterpreter : IDisposable
     /// Checks up front, with one small Attribute call per model, that IG can run (a model published without
     /// gradient.onnx would otherwise fail the first batch), so the error names the option and the model.
     /// </summary>
-    public static async Task<VariantInterpreter> CreateAsync(InterpretationServiceClient client, IReadOnlyList<ScoredModel> models,
+    public static async Task<VariantInterpreter> CreateAsync(InterpretationService.InterpretationServiceClient client, IReadOnlyList<ScoredModel> models,
         VariantInterpretation settings, CancellationToken cancellationToken)
     {
         settings.Validate();
@@ -99,8 +99,8 @@ internal sealed class VariantInterpreter : IDisposable
         var probe = AttributeRequest(model, 0, [new string('A', model.Length)]);
         try
         {
-            var call = _client.Attribute(probe, new CallOptions { CancellationToken = cancellationToken });
-            await foreach (var _ in InterpretationServiceClient.ReadAllAsync(call, cancellationToken).ConfigureAwait(false)) { }
+            using var call = _client.Attribute(probe, cancellationToken: cancellationToken);
+            await foreach (var _ in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false)) { }
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.Unimplemented)
         {
@@ -186,8 +186,8 @@ internal sealed class VariantInterpreter : IDisposable
         await _calls.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var call = _client.Attribute(request, new CallOptions { CancellationToken = cancellationToken });
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(call, cancellationToken).ConfigureAwait(false))
+            using var call = _client.Attribute(request, cancellationToken: cancellationToken);
+            await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 foreach (var attribution in response.Attributions)
                 {
                     var index = attribution.Index;
@@ -201,7 +201,7 @@ internal sealed class VariantInterpreter : IDisposable
         }
         catch (RpcException e)
         {
-            throw new RpcException(e.StatusCode, $"Attribute (model {model.Name}, task {model.Tasks[task]}, --ig-score): {e.Status.Detail}");
+            throw new RpcException(new Status(e.StatusCode, $"Attribute (model {model.Name}, task {model.Tasks[task]}, --ig-score): {e.Status.Detail}"));
         }
         finally
         {
@@ -320,8 +320,8 @@ internal sealed class VariantInterpreter : IDisposable
         await _calls.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var call = _client.Mutagenesis(request, new CallOptions { CancellationToken = cancellationToken });
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(call, cancellationToken).ConfigureAwait(false))
+            using var call = _client.Mutagenesis(request, cancellationToken: cancellationToken);
+            await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (response.Index < 0 || response.Index >= sequences.Length || answered[response.Index])
                     throw new IOException($"Mutagenesis (model {model.Name}): the server answered input {response.Index} of a call with {sequences.Length} inputs, or twice");
@@ -335,7 +335,7 @@ internal sealed class VariantInterpreter : IDisposable
         }
         catch (RpcException e)
         {
-            throw new RpcException(e.StatusCode, $"Mutagenesis (model {model.Name}, --ism): {e.Status.Detail}");
+            throw new RpcException(new Status(e.StatusCode, $"Mutagenesis (model {model.Name}, --ism): {e.Status.Detail}"));
         }
         finally
         {
