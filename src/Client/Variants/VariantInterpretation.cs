@@ -56,6 +56,7 @@ internal sealed class VariantInterpreter : IDisposable
     private const int AttributeSequencesPerCall = 128;
     private const int MutagenesisSequencesPerCall = 32;
     private const int MaxCallsInFlight = 8;
+    private const int MaxAttempts = 5;
 
     private readonly InterpretationService.InterpretationServiceClient _client;
     private readonly IReadOnlyList<ScoredModel> _models;
@@ -182,22 +183,28 @@ internal sealed class VariantInterpreter : IDisposable
         int start, int count, double[] sums, CancellationToken cancellationToken)
     {
         var request = AttributeRequest(model, task, sequences.GetRange(start, count));
-        var answered = new bool[count];
+        bool[] answered;
         await _calls.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var call = _client.Attribute(request, cancellationToken: cancellationToken);
-            await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                foreach (var attribution in response.Attributions)
-                {
-                    var index = attribution.Index;
-                    if (index < 0 || index >= count || answered[index])
-                        throw new IOException($"Attribute (model {model.Name}, task {model.Tasks[task]}): the server answered input {index} of a call with {count} inputs, or twice");
-                    var map = attribution.Maps.FirstOrDefault(a => a.Input == "sequence")
-                        ?? throw new IOException($"Attribute (model {model.Name}): the answer for input {index} has no 'sequence' map");
-                    sums[start + index] = RegionSum(map, regions[start + (int)index], model);
-                    answered[index] = true;
-                }
+            // Sent again, whole, when its replica dies mid-stream (each sum is overwritten with the same value).
+            answered = await ReplicaRetry.RunAsync(async ct =>
+            {
+                var seen = new bool[count];
+                using var call = _client.Attribute(request, cancellationToken: ct);
+                await foreach (var response in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+                    foreach (var attribution in response.Attributions)
+                    {
+                        var index = attribution.Index;
+                        if (index < 0 || index >= count || seen[index])
+                            throw new IOException($"Attribute (model {model.Name}, task {model.Tasks[task]}): the server answered input {index} of a call with {count} inputs, or twice");
+                        var map = attribution.Maps.FirstOrDefault(a => a.Input == "sequence")
+                            ?? throw new IOException($"Attribute (model {model.Name}): the answer for input {index} has no 'sequence' map");
+                        sums[start + index] = RegionSum(map, regions[start + (int)index], model);
+                        seen[index] = true;
+                    }
+                return seen;
+            }, MaxAttempts, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
@@ -316,22 +323,27 @@ internal sealed class VariantInterpreter : IDisposable
             WindowLength = 1,
             Inputs = new SequenceBatch { Sequences = { sequences } },
         };
-        var answered = new bool[sequences.Length];
+        bool[] answered;
         await _calls.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var call = _client.Mutagenesis(request, cancellationToken: cancellationToken);
-            await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            answered = await ReplicaRetry.RunAsync(async ct =>
             {
-                if (response.Index < 0 || response.Index >= sequences.Length || answered[response.Index])
-                    throw new IOException($"Mutagenesis (model {model.Name}): the server answered input {response.Index} of a call with {sequences.Length} inputs, or twice");
-                if (!response.Columns.SequenceEqual(model.Tasks))
-                    throw new IOException($"Mutagenesis (model {model.Name}): output columns {string.Join(", ", response.Columns)} differ from the predictions' {string.Join(", ", model.Tasks)}");
-                if (response.WindowStart != position || response.WindowLength != 1 || response.RawDeltas.Count != 4 * model.Tasks.Count)
-                    throw new IOException($"Mutagenesis (model {model.Name}): window {response.WindowStart}+{response.WindowLength} with {response.RawDeltas.Count} raw deltas; asked for position {position}, length 1");
-                deltas[rows[response.Index]] = [.. response.RawDeltas];
-                answered[response.Index] = true;
-            }
+                var seen = new bool[sequences.Length];
+                using var call = _client.Mutagenesis(request, cancellationToken: ct);
+                await foreach (var response in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+                {
+                    if (response.Index < 0 || response.Index >= sequences.Length || seen[response.Index])
+                        throw new IOException($"Mutagenesis (model {model.Name}): the server answered input {response.Index} of a call with {sequences.Length} inputs, or twice");
+                    if (!response.Columns.SequenceEqual(model.Tasks))
+                        throw new IOException($"Mutagenesis (model {model.Name}): output columns {string.Join(", ", response.Columns)} differ from the predictions' {string.Join(", ", model.Tasks)}");
+                    if (response.WindowStart != position || response.WindowLength != 1 || response.RawDeltas.Count != 4 * model.Tasks.Count)
+                        throw new IOException($"Mutagenesis (model {model.Name}): window {response.WindowStart}+{response.WindowLength} with {response.RawDeltas.Count} raw deltas; asked for position {position}, length 1");
+                    deltas[rows[response.Index]] = [.. response.RawDeltas];
+                    seen[response.Index] = true;
+                }
+                return seen;
+            }, MaxAttempts, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
