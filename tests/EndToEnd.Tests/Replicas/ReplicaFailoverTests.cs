@@ -58,6 +58,55 @@ public sealed class ReplicaFailoverTests(InterpretedModels models)
         Assert.All(replicas, r => Assert.True(r.HasExited, $"rbp serve on port {r.Port} still runs"));
     }
 
+    [Fact]
+    public async Task Predict_and_explain_over_two_replicas_write_what_one_server_writes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var work = new TempFolder("rbp-replicas-cli");
+        var input = work.File("peaks.fa");
+        await File.WriteAllLinesAsync(input, models.AffinityTest.Take(300).SelectMany((r, i) => new[] { $">s{i}", r.Sequence }), ct);
+        using var a = await ServeProcess.StartAsync(models.Repository, StartTimeout, ct);
+        using var b = await ServeProcess.StartAsync(models.Repository, StartTimeout, ct);
+        string[] one = ["--server", a.Address];
+        string[] two = ["--server", a.Address, "--server", b.Address];
+
+        foreach (var (label, servers) in new[] { ("one", one), ("two", two) })
+        {
+            var (code, error) = await RunCliAsync(["predict", input, "--model", InterpretedModels.Affinity, "--out", work.File($"{label}.tsv"), "--batch", "16", .. servers], ct);
+            Assert.True(code == 0, error);
+            (code, error) = await RunCliAsync(["explain", input, "--model", InterpretedModels.Affinity, "--out", work.File($"explain-{label}"),
+                "--method", "saliency", "--batch", "20", "--pictures", "0", .. servers], ct);
+            Assert.True(code == 0, error);
+        }
+        Assert.Equal(301, File.ReadAllLines(work.File("one.tsv")).Length);
+        Assert.Equal(File.ReadAllBytes(work.File("one.tsv")), File.ReadAllBytes(work.File("two.tsv")));
+        foreach (var file in new[] { "summary.tsv", "attributions.tsv" })
+            Assert.Equal(File.ReadAllBytes(work.File($"explain-one/{file}")), File.ReadAllBytes(work.File($"explain-two/{file}")));
+        // Both replicas predicted: the batches were spread.
+        Assert.True(await b.PredictedRowsAsync(ct) > 0, "the second replica got no call");
+    }
+
+    private static async Task<(int Code, string Error)> RunCliAsync(string[] arguments, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(ServeProcess.Cli);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync(ct);
+        _ = process.StandardOutput.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(RunTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        return (process.ExitCode, await error);
+    }
+
     /// <summary>Runs score-variants; <paramref name="onProgress"/> sees the number of rows written so far, every 50 ms.</summary>
     private static async Task<(int Code, string Error)> ScoreAsync(string vcf, string fasta, string output, IReadOnlyList<string> servers,
         Func<int, Task>? onProgress, CancellationToken ct)
