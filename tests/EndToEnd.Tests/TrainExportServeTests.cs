@@ -59,6 +59,7 @@ public sealed class TrainExportServeTests
         var config = PipelineLoader.Load(yaml, ArchitectureCatalog.Default);
         var runner = new PipelineRunner(ArchitectureCatalog.Default, PipelineRunner.WithTrainerStages(ExporterStages.All), TextWriter.Null);
         var outcomes = await runner.RunAsync(config, new PipelineRunOptions { OutputRoot = work.File("runs"), Threads = 1 }, ct);
+        Assert.All(outcomes, o => Assert.True(o.Failure is null, o.Failure?.ToString()));
         Assert.Contains(outcomes, o => o.Stage == "publish" && o.Status == StageStatus.Ran);
         Assert.True(File.Exists(work.File(Path.Combine("models", "e2e-clip", "1", "model.onnx"))), "publish wrote no version 1");
 

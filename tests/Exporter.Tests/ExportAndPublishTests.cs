@@ -11,7 +11,7 @@ using RbpPipeline.Trainer.Networks;
 namespace RbpPipeline.Exporter.Tests;
 
 /// <summary>The whole path from a Trainer checkpoint to a published, verified version, and the ways it must refuse.</summary>
-public sealed class ExportAndPublishTests
+public sealed class ExportAndPublishTests(ITestOutputHelper output)
 {
     private static ExportResult Export(string checkpoint, ExportOptions options) =>
         ModelExporter.Export(checkpoint, options, TestContext.Current.CancellationToken);
@@ -161,23 +161,26 @@ public sealed class ExportAndPublishTests
         Assert.False(Directory.Exists(leftover));
     }
 
-    [Fact]
-    public void The_gate_refuses_tampered_weights_and_publishes_nothing()
+    [Theory]
+    [InlineData(1.01f)]
+    [InlineData(1.001f)]
+    public void The_gate_refuses_tampered_weights_and_publishes_nothing(float factor)
     {
         using var temp = new TempFolder();
         var checkpoint = TestCheckpoints.Write(temp.File("ckpt"), "residualbind");
         var repo = temp.File("models");
 
-        // The ONNX graphs are written from weights 1 % larger in the first convolution; the gate compares with the
-        // checkpoint's network.
+        // The ONNX graphs are written from weights 1 % (0.1 %) larger in the first convolution; the gate compares with
+        // the checkpoint's network.
         var e = Assert.Throws<ParityException>(() => Export(checkpoint.Folder, Options(repo) with
         {
             TransformWeights = w =>
             {
                 var t = w.Tensors["conv1.weight"];
-                return w.With("conv1.weight", t with { Data = [.. t.Data.Select(v => v * 1.01f)] });
+                return w.With("conv1.weight", t with { Data = [.. t.Data.Select(v => v * factor)] });
             },
         }));
+        output.WriteLine(e.Outcome.Describe());
         Assert.False(e.Outcome.Passed);
         Assert.True(e.Message.Contains("FAIL model.onnx raw", StringComparison.Ordinal), e.Message);
         Assert.Contains("FAIL gradient.onnx grad_sequence", e.Message);

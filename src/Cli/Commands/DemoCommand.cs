@@ -89,7 +89,10 @@ public static class DemoCommand
             Repository = RepositoryPath(workDir),
             Stages = stages,
             Interactive = !Console.IsOutputRedirected,
+            FailFast = true,
         }, ct);
+        if (outcomes.FirstOrDefault(o => o.Failure is not null)?.Failure is { } failure)
+            throw new InvalidOperationException($"{failure}; details in {Trainer.Pipeline.FailureReport.PathIn(runs)}");
         return $"{string.Join("+", stages)} for {outcomes.Select(o => o.Model).Distinct().Count()} models from {pipeline}";
     }
 

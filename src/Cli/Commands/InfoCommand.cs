@@ -10,13 +10,13 @@ public static class InfoCommand
 {
     public static Command Create()
     {
-        var cuda = new Option<bool>("--cuda") { Description = "Also try ONNX Runtime's CUDA provider and report the outcome" };
+        var cuda = new Option<bool>("--cuda") { Description = "Also try ONNX Runtime's CUDA provider (needs CUDA 13 + cuDNN 9) and report the outcome and why" };
         var command = new Command("info", "Show versions, native libraries and execution providers") { cuda };
         command.SetAction(parse =>
         {
             Console.WriteLine($"rbp {Assembly.GetExecutingAssembly().GetName().Version}");
             Console.WriteLine($".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores");
-            Console.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
+            Console.WriteLine($"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (providers in this build: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())})");
             using var options = new SessionOptions();
             var request = parse.GetValue(cuda) ? ExecutionProviderRequest.Cuda : ExecutionProviderRequest.Cpu;
             var choice = new ExecutionProviderSelector().Configure(options, request);

@@ -5,9 +5,10 @@ using RbpPipeline.Trainer.Pipeline;
 namespace RbpPipeline.Cli.Commands;
 
 /// <summary>
-/// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--out runs] [--data DIR] [--force]`: runs the
-/// stages the pipeline file declares (prepare, train, evaluate, export, publish) for every model in it, skipping
-/// stages whose inputs and configuration are unchanged. An RBP-ADDA entry (architecture rbpadda with source and
+/// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--out runs] [--data DIR] [--force] [--fail-fast]`:
+/// runs the stages the pipeline file declares (prepare, train, evaluate, export, publish) for every model in it,
+/// skipping stages whose inputs and configuration are unchanged. A model whose stage fails is reported in one line
+/// and the others go on (unless --fail-fast); the run then ends with a summary, &lt;out&gt;/failures.json and exit 1. An RBP-ADDA entry (architecture rbpadda with source and
 /// target) is two models, &lt;entry&gt;-source and &lt;entry&gt;-target; its train stage prints a line per stage with the
 /// Pearson of both domains.
 /// </summary>
@@ -32,9 +33,13 @@ public static class TrainCommand
         };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Data root that the file's data paths are relative to (overrides its data_root)" };
         var force = new Option<bool>("--force") { Description = "Run stages even when their inputs and configuration are unchanged" };
+        var failFast = new Option<bool>("--fail-fast")
+        {
+            Description = "Stop at the first failed stage (default: a failed model is reported and the other models go on)",
+        };
         var command = new Command("train", "Run the stages of a pipeline file: prepare, train, evaluate, export, publish")
         {
-            file, stage, only, threads, output, data, force,
+            file, stage, only, threads, output, data, force, failFast,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -46,6 +51,7 @@ public static class TrainCommand
                 Only = parse.GetValue(only),
                 Threads = parse.GetValue(threads),
                 Force = parse.GetValue(force),
+                FailFast = parse.GetValue(failFast),
                 Interactive = !Console.IsOutputRedirected,
             };
             if (options.Threads is < 0)
@@ -67,8 +73,23 @@ public static class TrainCommand
             var runner = new PipelineRunner(ArchitectureCatalog.Default, Handlers(), log);
             var outcomes = await runner.RunAsync(config, options, ct);
             var ran = outcomes.Count(o => o.Status == StageStatus.Ran);
-            log.WriteLine($"rbp train: {outcomes.Select(o => o.Model).Distinct().Count()} model(s), {ran} stage(s) run, {outcomes.Count - ran} skipped");
-            return CliExitCodes.Success;
+            var skipped = outcomes.Count(o => o.Status == StageStatus.Skipped);
+            var models = outcomes.Select(o => o.Model).Distinct().Count();
+            var failed = FailureReport.Failed(outcomes);
+            if (failed.Count == 0)
+            {
+                log.WriteLine($"rbp train: {models} model(s), {ran} stage(s) run, {skipped} skipped");
+                return CliExitCodes.Success;
+            }
+            var succeeded = FailureReport.Succeeded(outcomes);
+            var notAttempted = models - succeeded.Count - failed.Count;
+            error.WriteLine($"rbp train: {succeeded.Count} model(s) succeeded, {failed.Count} failed" +
+                            (notAttempted > 0 ? $", {notAttempted} not attempted (--fail-fast)" : "") +
+                            $"; {ran} stage(s) run, {skipped} skipped");
+            foreach (var failure in outcomes.Select(o => o.Failure).OfType<StageFailure>())
+                error.WriteLine($"  {failure}");
+            error.WriteLine($"rbp train: failures report: {FailureReport.PathIn(options.OutputRoot)}");
+            return CliExitCodes.Failure;
         }
         catch (PipelineConfigException e)
         {

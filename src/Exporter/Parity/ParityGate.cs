@@ -9,27 +9,59 @@ using static RbpPipeline.Torch.torch;
 namespace RbpPipeline.Exporter.Parity;
 
 /// <summary>
-/// How far ONNX Runtime may be from libtorch, per compared tensor. Both bounds must hold: the largest absolute
-/// difference is at most <see cref="MaxAbs"/>, and relative to the tensor's scale (its largest reference magnitude,
-/// at least MaxAbs) it is at most <see cref="MaxRel"/>. The scale-relative bound tightens the check for tensors of
-/// small magnitude (gradients often are), without near-zero elements making relative differences meaningless.
+/// How far ONNX Runtime may be from libtorch, element by element, in the <c>allclose</c> form:
+/// |onnx − torch| ≤ <see cref="Atol"/>·scale + <see cref="Rtol"/>·|torch|, where scale is the tensor's largest reference
+/// magnitude. Float32 rounding of a sum grows with the magnitude of its terms, not of the result, so the absolute
+/// part scales with the tensor (gradients are often small; a fixed absolute bound is either too loose for them or
+/// too tight for large logits). Calibrated on real-data models (docs/exporter.md).
+/// <para>
+/// Input gradients are piecewise: at a ReLU input or a max-pool tie that float32 rounding puts on the other side in
+/// one engine, the gradient of a few positions jumps (both results are legitimate roundings of a non-differentiable
+/// point). So a gradient tensor may hold elements outside the bound in at most <see cref="KinkSamples"/> of the
+/// samples, each no larger than the tensor's scale; forward outputs are continuous and get no such allowance. A
+/// real difference (a wrong weight, a wrong convention) shows in most samples and is refused.
+/// </para>
 /// </summary>
-public sealed record ParityTolerance(double MaxAbs = 1e-4, double MaxRel = 1e-3)
+public sealed record ParityTolerance
 {
+    /// <summary>The relative part, per element.</summary>
+    public double Rtol { get; init; } = 1e-5;
+
+    /// <summary>The absolute part, as a fraction of the tensor's scale (its largest reference magnitude).</summary>
+    public double Atol { get; init; } = 1e-5;
+
+    /// <summary>Gradients only: the fraction of samples that may hold elements outside the bound (see the remarks).</summary>
+    public double KinkSamples { get; init; } = 0.125;
+
     public static ParityTolerance Default { get; } = new();
+
+    /// <summary>Whether one element is within the bound (NaN never is).</summary>
+    public bool Within(double actual, double expected, double scale) =>
+        Math.Abs(actual - expected) <= Atol * scale + Rtol * Math.Abs(expected);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"|Δ| ≤ {Atol:G3}·scale + {Rtol:G3}·|ref| per element; gradients: outside elements in ≤ {KinkSamples:P1} of samples, each ≤ scale");
 }
 
 /// <summary>
 /// One compared tensor: <see cref="MaxAbsDiff"/> = max |onnx − torch|; <see cref="MaxRelDiff"/> = MaxAbsDiff / scale with
-/// scale = max(max |torch|, tolerance MaxAbs); <see cref="Violations"/> counts the elements beyond
-/// min(MaxAbs, MaxRel·scale).
+/// scale = max |torch|; <see cref="Violations"/> counts the elements outside the tolerance's bound, found in
+/// <see cref="SamplesOutside"/> of <see cref="Samples"/> samples; <see cref="AllowedSamples"/> is how many of those the
+/// tolerance accepts (kinks of a gradient, 0 for forward outputs).
 /// </summary>
 public sealed record ParityComparison(string Graph, string Tensor, string Reference, double MaxAbsDiff, double MaxRelDiff, long Violations, long Count)
 {
-    public bool Passed => Violations == 0;
+    public int Samples { get; init; } = 1;
+
+    public int SamplesOutside { get; init; }
+
+    public int AllowedSamples { get; init; }
+
+    public bool Passed => Violations == 0 || (SamplesOutside <= AllowedSamples && MaxRelDiff <= 1);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Graph} {Tensor} vs {Reference}: max |Δ| {MaxAbsDiff:G3}, max relative {MaxRelDiff:G3}, {Violations} of {Count} elements outside tolerance");
+        $"{Graph} {Tensor} vs {Reference}: max |Δ| {MaxAbsDiff:G3}, max |Δ|/scale {MaxRelDiff:G3}, {Violations} of {Count} elements outside tolerance") +
+        (Violations == 0 ? "" : $" in {SamplesOutside} of {Samples} samples ({AllowedSamples} allowed)");
 }
 
 /// <summary>Everything the gate measured.</summary>
@@ -57,7 +89,7 @@ public sealed record ParityOutcome(IReadOnlyList<ParityComparison> Comparisons, 
     public string Describe()
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"parity on {BatchSize} inputs (tolerance: max |Δ| ≤ {Tolerance.MaxAbs:G3} and max |Δ| / scale ≤ {Tolerance.MaxRel:G3}):");
+        sb.Append(CultureInfo.InvariantCulture, $"parity on {BatchSize} inputs (tolerance: {Tolerance}):");
         foreach (var c in Comparisons) sb.Append("\n  ").Append(c.Passed ? "ok   " : "FAIL ").Append(c);
         return sb.ToString();
     }
@@ -65,7 +97,8 @@ public sealed record ParityOutcome(IReadOnlyList<ParityComparison> Comparisons, 
 
 /// <summary>The exported graphs do not reproduce the Trainer's network; nothing was published.</summary>
 public sealed class ParityException(string model, ParityOutcome outcome)
-    : ExportException($"parity gate refused to publish '{model}': the exported graphs differ from libtorch\n{outcome.Describe()}")
+    : ExportException($"parity gate refused to publish '{model}': the exported graphs differ from libtorch " +
+                      $"({outcome.Comparisons.First(c => !c.Passed)})\n{outcome.Describe()}")
 {
     public ParityOutcome Outcome { get; } = outcome;
 }
@@ -103,7 +136,7 @@ public static class ParityGate
             foreach (var input in batch.Inputs)
             {
                 var name = GradientGraph.GradientOutput(input.Name);
-                comparisons.Add(Compare("gradient.onnx", name, "libtorch autograd", result[name], reference.Gradients[input.Name], tol));
+                comparisons.Add(Compare("gradient.onnx", name, "libtorch autograd", result[name], reference.Gradients[input.Name], tol, batch.Size));
             }
         }
         return new ParityOutcome(comparisons, tol, batch.Size);
@@ -115,10 +148,16 @@ public static class ParityGate
         if (!outcome.Passed) throw new ParityException(model, outcome);
     }
 
-    public static ParityComparison Compare(string graph, string tensor, string referenceName, float[] actual, float[] expected, ParityTolerance tol)
+    /// <param name="samples">
+    /// For an input gradient: the batch size, so that elements outside the bound are counted per sample and kinks are
+    /// allowed (see <see cref="ParityTolerance"/>); 0 for forward outputs, which get no such allowance.
+    /// </param>
+    public static ParityComparison Compare(string graph, string tensor, string referenceName, float[] actual, float[] expected, ParityTolerance tol,
+        int samples = 0)
     {
+        ArgumentNullException.ThrowIfNull(tol);
         if (actual.Length != expected.Length)
-            return new ParityComparison(graph, tensor, referenceName, double.PositiveInfinity, double.PositiveInfinity, Math.Max(actual.Length, expected.Length), expected.Length);
+            return new ParityComparison(graph, tensor, referenceName, double.MaxValue, double.MaxValue, Math.Max(actual.Length, expected.Length), expected.Length);
         double maxAbs = 0, scale = 0;
         for (var i = 0; i < actual.Length; i++)
         {
@@ -126,17 +165,25 @@ public static class ParityGate
             maxAbs = Math.Max(maxAbs, double.IsNaN(diff) ? double.PositiveInfinity : diff);
             scale = Math.Max(scale, Math.Abs((double)expected[i]));
         }
-        scale = Math.Max(scale, tol.MaxAbs);
-        var bound = Math.Min(tol.MaxAbs, tol.MaxRel * scale);
+        var rows = Math.Max(samples, 1);
+        var perRow = actual.Length / rows;
         long violations = 0;
-        for (var i = 0; i < actual.Length; i++)
+        var rowsOutside = 0;
+        for (var r = 0; r < rows; r++)
         {
-            var diff = Math.Abs((double)actual[i] - expected[i]);
-            if (double.IsNaN(diff) || diff > bound) violations++;
+            var before = violations;
+            for (var i = r * perRow; i < (r + 1) * perRow; i++)
+                if (!tol.Within(actual[i], expected[i], scale)) violations++;
+            if (violations > before) rowsOutside++;
         }
-        var maxRel = maxAbs / scale;
+        var maxRel = scale > 0 ? maxAbs / scale : maxAbs > 0 ? double.PositiveInfinity : 0;
         // JSON has no infinity: an unbounded difference is reported as the largest double.
-        return new ParityComparison(graph, tensor, referenceName, Finite(maxAbs), Finite(maxRel), violations, actual.Length);
+        return new ParityComparison(graph, tensor, referenceName, Finite(maxAbs), Finite(maxRel), violations, actual.Length)
+        {
+            Samples = rows,
+            SamplesOutside = rowsOutside,
+            AllowedSamples = samples > 0 ? (int)Math.Floor(tol.KinkSamples * samples) : 0,
+        };
     }
 
     private static double Finite(double x) => double.IsFinite(x) ? x : double.MaxValue;

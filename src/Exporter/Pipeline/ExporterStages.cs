@@ -37,6 +37,9 @@ public sealed class ExportStage : IStageHandler
 
     public string Name => "export";
 
+    /// <summary>The parity gate's refusal and the Exporter's other checks are reported by their message alone.</summary>
+    public bool IsRefusal(Exception error) => error is ExportException;
+
     public string Fingerprint(StageContext context) => ExporterStages.CheckpointDigest(context);
 
     public bool OutputsExist(StageContext context) =>
@@ -57,9 +60,9 @@ public sealed class ExportStage : IStageHandler
         {
             model = result.Name,
             passed = result.Parity.Passed,
-            tolerance = new { maxAbs = result.Parity.Tolerance.MaxAbs, maxRel = result.Parity.Tolerance.MaxRel },
+            tolerance = new { result.Parity.Tolerance.Atol, result.Parity.Tolerance.Rtol, result.Parity.Tolerance.KinkSamples, rule = result.Parity.Tolerance.ToString() },
             batch = result.Parity.BatchSize,
-            comparisons = result.Parity.Comparisons.Select(c => new { c.Graph, c.Tensor, c.Reference, c.MaxAbsDiff, c.MaxRelDiff, c.Violations, c.Count }),
+            comparisons = result.Parity.Comparisons.Select(c => new { c.Graph, c.Tensor, c.Reference, c.MaxAbsDiff, c.MaxRelDiff, c.Violations, c.Count, c.SamplesOutside, c.Samples, c.AllowedSamples }),
             gradient = result.Manifest.Gradient,
         };
         AtomicFile.WriteAllText(Path.Combine(folder, ReportFile),
@@ -75,6 +78,8 @@ public sealed class ExportStage : IStageHandler
 public sealed class PublishStage : IStageHandler
 {
     public string Name => "publish";
+
+    public bool IsRefusal(Exception error) => error is ExportException;
 
     public string Fingerprint(StageContext context) => ExporterStages.CheckpointDigest(context) + "|" + (context.Repository ?? ExporterStages.DefaultRepository);
 

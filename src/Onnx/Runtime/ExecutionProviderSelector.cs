@@ -4,118 +4,57 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace RbpPipeline.Onnx.Runtime;
 
-/// <summary>Which execution provider a caller asks for.</summary>
-public enum ExecutionProviderRequest
-{
-    /// <summary>CPU only.</summary>
-    Cpu,
-    /// <summary>CUDA when the provider library and a GPU are there, otherwise CPU with the reason logged.</summary>
-    Cuda,
-}
-
-/// <summary>The provider a session actually got, and why: shown in logs and in server metadata.</summary>
-public sealed record ExecutionProviderChoice(string Provider, string Reason, string? Device = null)
-{
-    public const string CpuName = "CPUExecutionProvider";
-    public const string CudaName = "CUDAExecutionProvider";
-
-    public bool IsCuda => Provider == CudaName;
-}
-
 /// <summary>
-/// Configures <see cref="SessionOptions"/> with the requested execution provider. ORT 1.29 from npm is a CPU
-/// build; CUDA arrives as a plugin library (npm com.github.asus4.onnxruntime.linux-x64-gpu, installed by
-/// `setup.sh --cuda`) that is registered with the environment, after which its devices are appended to the
-/// session options. Any failure on that path falls back to CPU: a SessionOptions whose CUDA call failed still works.
+/// Configures <see cref="SessionOptions"/> with the requested execution provider. The CUDA provider ships in the
+/// Microsoft.ML.OnnxRuntime.Gpu.Linux package (libonnxruntime_providers_cuda.so next to libonnxruntime.so); it is
+/// appended with the standard <see cref="SessionOptions.AppendExecutionProvider_CUDA(int)"/>, which loads it and the
+/// CUDA 13 + cuDNN 9 libraries it links to. When that fails (no CUDA libraries, no driver) the session runs on CPU and
+/// the loader's message, which names the missing library, becomes the logged reason. A SessionOptions whose CUDA
+/// append failed is left as it was and still makes CPU sessions (tests check it).
 /// </summary>
-public sealed class ExecutionProviderSelector
+public sealed class ExecutionProviderSelector(ILogger? logger = null)
 {
-    /// <summary>Environment variable naming the CUDA provider library explicitly.</summary>
-    public const string CudaLibraryVariable = "RBP_ORT_CUDA_PROVIDER";
-    public const string CudaLibraryFileName = "libonnxruntime_providers_cuda.so";
-    private const string RegistrationName = "rbp-cuda";
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
-    private static readonly object RegistrationGate = new();
-    private static string? _registeredPath;
-
-    private readonly ILogger _logger;
-    private readonly IReadOnlyList<string> _searchPaths;
-
-    /// <param name="logger">Where the choice and its reason are logged.</param>
-    /// <param name="cudaLibraryCandidates">Overrides where the CUDA provider library is looked for (tests use it).</param>
-    public ExecutionProviderSelector(ILogger? logger = null, IReadOnlyList<string>? cudaLibraryCandidates = null)
-    {
-        _logger = logger ?? NullLogger.Instance;
-        _searchPaths = cudaLibraryCandidates ?? DefaultCudaLibraryCandidates();
-    }
-
-    /// <summary>Places the CUDA provider library may be: the explicit variable, next to the app, the repo's npm folder.</summary>
-    public static IReadOnlyList<string> DefaultCudaLibraryCandidates()
-    {
-        var candidates = new List<string>();
-        var explicitPath = Environment.GetEnvironmentVariable(CudaLibraryVariable);
-        if (!string.IsNullOrWhiteSpace(explicitPath)) candidates.Add(explicitPath);
-        candidates.Add(Path.Combine(AppContext.BaseDirectory, CudaLibraryFileName));
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var npm = Path.Combine(dir.FullName, "native", "cuda", "node_modules",
-                "com.github.asus4.onnxruntime.linux-x64-gpu", "Plugins", "Linux", "x64", CudaLibraryFileName);
-            if (File.Exists(npm)) { candidates.Add(npm); break; }
-        }
-        return candidates;
-    }
-
-    /// <summary>Appends the requested provider to <paramref name="options"/> and reports what was chosen.</summary>
-    public ExecutionProviderChoice Configure(SessionOptions options, ExecutionProviderRequest request)
+    /// <summary>Appends the requested provider (CUDA on <paramref name="cudaDeviceId"/>) to <paramref name="options"/> and reports what was chosen.</summary>
+    public ExecutionProviderChoice Configure(SessionOptions options, ExecutionProviderRequest request, int cudaDeviceId = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(cudaDeviceId);
         NativeEnvironment.Prepare();
         var choice = request == ExecutionProviderRequest.Cuda
-            ? TryCuda(options)
-            : new ExecutionProviderChoice(ExecutionProviderChoice.CpuName, "CPU requested");
+            ? TryCuda(options, cudaDeviceId)
+            : ExecutionProviderChoice.Cpu("CPU requested");
+        Log(choice, request);
+        return choice;
+    }
+
+    /// <summary>Logs a choice made elsewhere, e.g. the CPU fallback after a CUDA session failed to start.</summary>
+    public void Log(ExecutionProviderChoice choice, ExecutionProviderRequest request)
+    {
         if (choice.IsCuda)
             _logger.LogInformation("ONNX Runtime execution provider: {Provider} on {Device} ({Reason})", choice.Provider, choice.Device, choice.Reason);
         else if (request == ExecutionProviderRequest.Cuda)
             _logger.LogWarning("ONNX Runtime execution provider: {Provider}; CUDA was requested but {Reason}", choice.Provider, choice.Reason);
         else
             _logger.LogInformation("ONNX Runtime execution provider: {Provider} ({Reason})", choice.Provider, choice.Reason);
-        return choice;
     }
 
-    private ExecutionProviderChoice TryCuda(SessionOptions options)
+    private static ExecutionProviderChoice TryCuda(SessionOptions options, int deviceId)
     {
-        var library = _searchPaths.FirstOrDefault(File.Exists);
-        if (library is null)
-            return Cpu($"the CUDA provider library {CudaLibraryFileName} was not found (looked in: {string.Join(", ", _searchPaths)}; install it with ./setup.sh --cuda or set {CudaLibraryVariable})");
+        var available = OrtEnv.Instance().GetAvailableProviders();
+        if (!available.Contains(ExecutionProviderChoice.CudaName))
+            return ExecutionProviderChoice.Cpu($"this ONNX Runtime build has no CUDA provider (it has {string.Join(", ", available)})");
         try
         {
-            var env = OrtEnv.Instance();
-            Register(env, library);
-            var devices = env.GetEpDevices().Where(d => d.EpName == ExecutionProviderChoice.CudaName).ToList();
-            if (devices.Count == 0)
-                return Cpu($"the CUDA provider library {library} loaded but reported no GPU device");
-            options.AppendExecutionProvider(env, devices, new Dictionary<string, string>());
-            var device = devices[0].HardwareDevice;
-            return new ExecutionProviderChoice(ExecutionProviderChoice.CudaName, $"plugin provider {library}",
-                $"{device.Vendor} device {device.DeviceId}");
+            options.AppendExecutionProvider_CUDA(deviceId);
         }
-        catch (Exception e) // native loading fails in many ways (missing libcudart.so.13, cuDNN, driver): all mean CPU
+        catch (OnnxRuntimeException e) // the provider or a CUDA/cuDNN library it needs did not load
         {
-            return Cpu($"the CUDA provider could not be used: {e.GetType().Name}: {e.Message}");
+            return ExecutionProviderChoice.Cpu(
+                $"the CUDA provider could not be loaded (it needs CUDA 13 and cuDNN 9): {CudaProviderDiagnosis.Explain()} (ONNX Runtime: {e.Message.Trim()})");
         }
+        return new ExecutionProviderChoice(ExecutionProviderChoice.CudaName,
+            $"CUDA provider {OrtEnv.Instance().GetVersionString()} loaded", $"cuda:{deviceId}");
     }
-
-    private static void Register(OrtEnv env, string library)
-    {
-        lock (RegistrationGate)
-        {
-            if (_registeredPath == library) return;
-            if (_registeredPath is not null)
-                throw new InvalidOperationException($"a different CUDA provider library is already registered: {_registeredPath}");
-            env.RegisterExecutionProviderLibrary(RegistrationName, library);
-            _registeredPath = library;
-        }
-    }
-
-    private static ExecutionProviderChoice Cpu(string reason) => new(ExecutionProviderChoice.CpuName, reason);
 }

@@ -12,7 +12,7 @@ public static partial class NativeEnvironment
     private static readonly object Gate = new();
     private static bool _prepared;
 
-    /// <summary>Variables set before ORT loads: ORT 1.29 on Linux prints telemetry notices unless disabled.</summary>
+    /// <summary>Variables set before ORT loads: no telemetry from the native library.</summary>
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
     {
         ["ORT_DISABLE_TELEMETRY"] = "1",

@@ -30,11 +30,33 @@ public sealed record PipelineRunOptions
     public bool Force { get; init; }
 
     public bool Interactive { get; init; }
+
+    /// <summary>
+    /// Stop at the first failed stage. By default a failure ends only the failing model (its later stages are not
+    /// attempted) and the run goes on with the other models, as <c>make -k</c> does.
+    /// </summary>
+    public bool FailFast { get; init; }
 }
 
-public enum StageStatus { Ran, Skipped }
+public enum StageStatus
+{
+    Ran,
 
-public sealed record StageOutcome(string Model, string Stage, StageStatus Status, string Summary, TimeSpan Elapsed);
+    /// <summary>Inputs and configuration unchanged since the last successful run.</summary>
+    Skipped,
+
+    /// <summary>The stage threw; <see cref="StageOutcome.Failure"/> says why.</summary>
+    Failed,
+
+    /// <summary>An earlier stage of the same model failed (or --fail-fast stopped the run), so this one was not tried.</summary>
+    NotAttempted,
+}
+
+public sealed record StageOutcome(string Model, string Stage, StageStatus Status, string Summary, TimeSpan Elapsed)
+{
+    /// <summary>Set when <see cref="Status"/> is <see cref="StageStatus.Failed"/>.</summary>
+    public StageFailure? Failure { get; init; }
+}
 
 /// <summary>What a stage recorded when it finished (<c>&lt;run&gt;/stages/&lt;stage&gt;.json</c>).</summary>
 public sealed record StageRecord(string Stage, string Hash, DateTimeOffset FinishedUtc, string Summary);
@@ -43,7 +65,10 @@ public sealed record StageRecord(string Stage, string Hash, DateTimeOffset Finis
 /// Runs the declared stages for every planned model, model by model in file order. Before a stage runs, its content
 /// hash is computed from the stage name, the model's configuration hash, the SHA-256 of every data file and the
 /// stage's own fingerprint (e.g. the checkpoint evaluate reads); when it equals the hash recorded by the last
-/// successful run and the outputs are still there, the stage is skipped with a message.
+/// successful run and the outputs are still there, the stage is skipped with a message. A failing stage ends its
+/// model only: the failure is logged as one line, the model's later stages are not attempted, the other models
+/// still run (unless <see cref="PipelineRunOptions.FailFast"/>), and <see cref="FailureReport"/> records the
+/// failures in <c>&lt;out&gt;/failures.json</c>. Cancellation and a stage that is not built yet still end the run.
 /// </summary>
 public sealed class PipelineRunner
 {
@@ -73,6 +98,7 @@ public sealed class PipelineRunner
         var outcomes = new List<StageOutcome>();
         var repository = options.Repository is not null ? Path.GetFullPath(options.Repository)
             : config.Repository is null ? null : Path.GetFullPath(Path.Combine(config.BaseDirectory, config.Repository));
+        var stopped = false;
         foreach (var plan in plans)
         {
             var context = new StageContext
@@ -90,10 +116,34 @@ public sealed class PipelineRunner
             foreach (var stage in stages)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                outcomes.Add(await RunStageAsync(_handlers[stage], context, options.Force, cancellationToken));
+                if (stopped)
+                {
+                    outcomes.Add(new StageOutcome(plan.Name, stage, StageStatus.NotAttempted, "", TimeSpan.Zero));
+                    continue;
+                }
+                var outcome = await RunOrFailAsync(_handlers[stage], context, options.Force, cancellationToken);
+                outcomes.Add(outcome);
+                if (outcome.Status == StageStatus.Failed) stopped = true;
             }
+            // A failed model's later stages are not attempted; with FailFast, neither are the models after it.
+            if (!options.FailFast) stopped = false;
         }
+        FailureReport.Write(options.OutputRoot, outcomes);
         return outcomes;
+    }
+
+    private async Task<StageOutcome> RunOrFailAsync(IStageHandler handler, StageContext context, bool force, CancellationToken ct)
+    {
+        try
+        {
+            return await RunStageAsync(handler, context, force, ct);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or StageUnavailableException))
+        {
+            var failure = StageFailure.From(context.Plan.Name, handler.Name, e, StageFailure.IsCommonRefusal(e) || handler.IsRefusal(e));
+            _log.WriteLine(failure.ToString());
+            return new StageOutcome(context.Plan.Name, handler.Name, StageStatus.Failed, failure.Headline, TimeSpan.Zero) { Failure = failure };
+        }
     }
 
     private async Task<StageOutcome> RunStageAsync(IStageHandler handler, StageContext context, bool force, CancellationToken ct)

@@ -23,6 +23,12 @@ public interface IStageHandler
 
     /// <summary>Runs the stage; returns a one-line summary.</summary>
     Task<string> RunAsync(StageContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is a refusal this stage makes on purpose (e.g. the parity gate's), reported
+    /// as its message alone; the exceptions of <see cref="StageFailure.IsCommonRefusal"/> count for every stage.
+    /// </summary>
+    bool IsRefusal(Exception error) => false;
 }
 
 /// <summary>A stage needs a part of the project that is not built yet (e.g. the Exporter); nothing was attempted.</summary>

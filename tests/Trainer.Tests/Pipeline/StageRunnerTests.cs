@@ -129,8 +129,10 @@ public sealed class StageRunnerTests
     {
         using var w = new Workspace();
 
-        var e = Assert.Throws<StagePrerequisiteException>(() => w.Run(["evaluate"]));
+        var outcome = Assert.Single(w.Run(["evaluate"]));
 
-        Assert.Contains("run the train stage first", e.Message);
+        Assert.Equal(StageStatus.Failed, outcome.Status);
+        Assert.True(outcome.Failure!.Refusal);
+        Assert.Contains("run the train stage first", outcome.Failure.Message);
     }
 }
