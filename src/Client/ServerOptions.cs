@@ -2,7 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace RbpPipeline.Client;
 
-/// <summary>How a client reaches the inference server (one or several replicas); see <see cref="ServerChannel"/>.</summary>
+/// <summary>How a client reaches the inference server (one or several replicas); see <see cref="ServerConnection"/>.</summary>
 public sealed record ServerOptions
 {
     public const string DefaultServer = "http://127.0.0.1:50051";
