@@ -37,33 +37,16 @@ public static class Evaluation
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(split);
-        var columns = network.Shape.Tasks;
-        var result = new float[split.Count * columns];
         var wasTraining = network.Module.training;
-        var device = TrainingDevice.Of(network.Module);
         network.Module.eval();
         try
         {
-            var indices = Enumerable.Range(0, split.Count).ToArray();
-            for (var start = 0; start < split.Count; start += batchSize)
-            {
-                var size = Math.Min(batchSize, split.Count - start);
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                var inputs = split.InputBatch(indices.AsSpan(start, size));
-                if (device.type != DeviceType.CPU) inputs = [.. inputs.Select(x => x.to(device))];
-                var output = network.Forward(inputs);
-                if (output.shape.Length != 2 || output.shape[0] != size || output.shape[1] != columns)
-                    throw new InvalidOperationException(
-                        $"{network.Architecture} returned [{string.Join(", ", output.shape)}] for a batch of {size}; expected [{size}, {columns}]");
-                output.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(result.AsSpan(start * columns, size * columns));
-            }
+            return BatchedPrediction.Run(network, split, batchSize);
         }
         finally
         {
             network.Module.train(wasTraining);
         }
-        return result;
     }
 
     /// <summary>Predicts <paramref name="split"/> and computes its loss and metrics.</summary>
