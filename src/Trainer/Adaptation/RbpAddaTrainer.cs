@@ -122,11 +122,11 @@ public static class RbpAddaTrainer
         var (source, target) = options.Reversed ? (inVivo, inVitro) : (inVitro, inVivo);
         log($"rbp-adda: source {source.Name} ({source.Train.Count} train, {source.Test.Count} test), target {target.Name} ({target.Train.Count} train, {target.Test.Count} test)");
 
-        var hyperparameters = Hyperparameters.Resolve("rbpadda", Architectures.Get("rbpadda").HyperparameterSpecs, options.Hyperparameters).Values
+        var hyperparameters = Hyperparameters.Resolve(ArchitectureKey.RbpAdda.Name, Architectures.Get(ArchitectureKey.RbpAdda).HyperparameterSpecs, options.Hyperparameters).Values
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         var features = hyperparameters["features"].GetInt32();
         var sequenceShape = new NetworkShape([new NetworkInput("sequence", spec.Alphabet.Length, spec.Length)], features);
-        var encoderHp = Architectures.Get("rbpadda-encoder").HyperparameterSpecs.ToDictionary(s => s.Name, s => hyperparameters[s.Name]);
+        var encoderHp = Architectures.Get(ArchitectureKey.RbpAddaEncoder).HyperparameterSpecs.ToDictionary(s => s.Name, s => hyperparameters[s.Name]);
         var featureShape = new NetworkShape([NetworkInput.Vector(RbpAddaParts.FeaturesInput, features)], 1);
         var discriminatorHp = new Dictionary<string, JsonElement> { ["discriminator_hidden"] = JsonSerializer.SerializeToElement(options.DiscriminatorHidden) };
         var stateHash = StateHash(data, options);
@@ -134,12 +134,12 @@ public static class RbpAddaTrainer
         manual_seed((long)(options.Seed & long.MaxValue));
         var run = new RbpAddaRun(options, source, target, log, cancellationToken)
         {
-            SourceEncoder = Architectures.Get("rbpadda-encoder").Create(sequenceShape, encoderHp),
-            Predictor = Architectures.Get("rbpadda-predictor").Create(featureShape,
+            SourceEncoder = Architectures.Get(ArchitectureKey.RbpAddaEncoder).Create(sequenceShape, encoderHp),
+            Predictor = Architectures.Get(ArchitectureKey.RbpAddaPredictor).Create(featureShape,
                 new Dictionary<string, JsonElement> { ["predictor_hidden"] = hyperparameters["predictor_hidden"] }),
-            TargetEncoder = Architectures.Get("rbpadda-encoder").Create(sequenceShape, encoderHp),
+            TargetEncoder = Architectures.Get(ArchitectureKey.RbpAddaEncoder).Create(sequenceShape, encoderHp),
         };
-        INetwork CreateDiscriminator() => Architectures.Get("rbpadda-discriminator").Create(featureShape, discriminatorHp);
+        INetwork CreateDiscriminator() => Architectures.Get(ArchitectureKey.RbpAddaDiscriminator).Create(featureShape, discriminatorHp);
         IRbpAddaStage[] stages = [new SourcePretraining(), new AdversarialAdaptation(CreateDiscriminator), new FineTuning()];
         try
         {
