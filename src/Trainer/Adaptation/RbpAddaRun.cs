@@ -15,8 +15,11 @@ namespace RbpPipeline.Trainer.Adaptation;
 /// </summary>
 internal sealed class RbpAddaRun(RbpAddaOptions options, RbpAddaDomain source, RbpAddaDomain target, Action<string> log, CancellationToken cancellation)
 {
-    /// <summary>Records per batch of the held-out measurements (eval mode, no gradients).</summary>
-    public const int PredictionBatchSize = 512;
+    /// <summary>
+    /// Records per batch of the held-out measurements. Not only a speed setting here: the discriminator's accuracy
+    /// before stage 2 is measured with Mt still in training mode, so batch normalisation sees these batches.
+    /// </summary>
+    public const int PredictionBatchSize = Evaluation.DefaultBatchSize;
 
     private readonly SequenceAugmenter _augmenter = new(options.Augmentation);
     // The optimisers of the stage in progress, by name; saved with the stage's state, then disposed (each stage

@@ -4,14 +4,10 @@ using System.Text.Json.Serialization;
 using RbpPipeline.Contracts.Labels;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Trainer.Augmentation;
-using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Data;
-using RbpPipeline.Trainer.Metrics;
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Networks.Models;
 using RbpPipeline.Trainer.Training;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
