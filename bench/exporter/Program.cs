@@ -28,7 +28,7 @@ var cases = new List<Case>();
 foreach (var length in lengths)
 {
     var shape = new NetworkShape([new NetworkInput("sequence", 4, length)], 1);
-    var network = Architectures.Get("residualbind").Create(shape, new Dictionary<string, JsonElement>());
+    var network = Architectures.Get(ArchitectureKey.ResidualBind).Create(shape, new Dictionary<string, JsonElement>());
     network.Module.eval();
     var graphs = OnnxExport.Build(network.Graph, WeightSet.FromModule(network.Module),
         new OnnxExportSpec { Tasks = [new TaskInfo { Name = "score", Type = TaskType.Regression }] });

@@ -1,5 +1,5 @@
 // Parity calibration: for each checkpoint given, builds model.onnx and gradient.onnx as the Exporter does and runs
-// them (ONNX Runtime, float32) on the parity gate's own inputs, next to libtorch float32 (what the gate compares
+// them (ONNX Runtime, float32) on the parity gate's own inputs, next to TorchSharp's libtorch float32 (what the gate compares
 // with) and libtorch float64 (the same weights and inputs: an oracle of the exact function). Prints, per graph and
 // tensor, |ORT − torch32| (max, 99.9th and 99th percentile, scale = max |torch32|), how far each float32 side is
 // from float64, and the elements outside the gate's tolerance split by which side float64 agrees with: an element
@@ -14,7 +14,8 @@ using RbpPipeline.Exporter.Parity;
 using RbpPipeline.Onnx.Runtime;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Networks;
-using static RbpPipeline.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 NativeEnvironment.Prepare();
 var threads = int.TryParse(Environment.GetEnvironmentVariable("THREADS"), out var t) ? t : 1;
@@ -115,13 +116,13 @@ static Dictionary<string, double[]> Reference(INetwork network, IReadOnlyList<Ta
     var inputs = batch.Inputs.Select(i => tensor(i.Data, i.Shape).to(type)).ToList();
     foreach (var x in inputs) x.requires_grad_(true);
     var raw = network.Forward(inputs);
-    result[OnnxExport.RawOutput] = raw.detach().to(float64).contiguous().ToArray<double>();
+    result[OnnxExport.RawOutput] = raw.detach().to(float64).contiguous().data<double>().ToArray();
     if (OnnxExport.HasProbability(tasks))
-        result[OnnxExport.ProbabilityOutput] = Heads(raw, tasks, _ => true).detach().to(float64).contiguous().ToArray<double>();
+        result[OnnxExport.ProbabilityOutput] = Heads(raw, tasks, _ => true).detach().to(float64).contiguous().data<double>().ToArray();
     var w = tensor(batch.OutputWeights.Data, batch.OutputWeights.Shape).to(type);
     (Heads(raw, tasks, t => target.Spaces[t.Name] == GradientSpace.Probability) * w).sum().backward();
     for (var i = 0; i < inputs.Count; i++)
-        result[GradientGraph.GradientOutput(batch.Inputs[i].Name)] = inputs[i].grad!.to(float64).contiguous().ToArray<double>();
+        result[GradientGraph.GradientOutput(batch.Inputs[i].Name)] = inputs[i].grad!.to(float64).contiguous().data<double>().ToArray();
     return result;
 }
 

@@ -112,7 +112,7 @@ public sealed class RbpAddaResult : IDisposable
     public INetwork Compose(bool sourcePath)
     {
         var shape = new NetworkShape([new NetworkInput("sequence", Encoding.Alphabet.Length, Encoding.Length)], 1);
-        var network = Architectures.Get("rbpadda").Create(shape, Hyperparameters);
+        var network = Architectures.Get(ArchitectureKey.RbpAdda).Create(shape, Hyperparameters);
         var encoder = (sourcePath ? SourceEncoder : TargetEncoder).Module.state_dict();
         var predictor = Predictor.Module.state_dict(); // the modules' own tensors, not copies: nothing to free
         try
@@ -155,7 +155,7 @@ public sealed class RbpAddaResult : IDisposable
         return Checkpoint.Write(checkpointFolder, network, new CheckpointDescription
         {
             Name = name,
-            Architecture = "rbpadda",
+            Architecture = ArchitectureKey.RbpAdda.Name,
             Hyperparameters = Hyperparameters,
             Tasks = sourcePath ? SourceTasks : TargetTasks,
             Encoding = Encoding,

@@ -22,7 +22,11 @@ public static class Architectures
 
     public static IReadOnlyList<string> Names => [.. Known.Select(a => a.Name)];
 
-    /// <summary>The architecture called <paramref name="name"/> (case-insensitive).</summary>
+    /// <summary>A built-in architecture by its key.</summary>
+    /// <exception cref="ArgumentException">No built-in architecture has this key.</exception>
+    public static IArchitecture Get(ArchitectureKey key) => Get(key.Name);
+
+    /// <summary>The architecture called <paramref name="name"/> (case-insensitive): text from pipeline.yaml or a manifest.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones and suggests the closest.</exception>
     public static IArchitecture Get(string name)
     {
@@ -35,7 +39,8 @@ public static class Architectures
 
     public static bool TryGet(string name, out IArchitecture architecture)
     {
-        architecture = Known.FirstOrDefault(a => string.Equals(a.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))!;
+        var key = string.IsNullOrWhiteSpace(name) ? default : new ArchitectureKey(name);
+        architecture = Known.FirstOrDefault(a => a.Key == key)!;
         return architecture is not null;
     }
 }

@@ -12,6 +12,8 @@ public abstract class GraphArchitecture : IArchitecture
 
     public abstract string Name { get; }
 
+    public ArchitectureKey Key => new(Name);
+
     /// <summary>One line for listings ("ResidualBind (Koo et al.): …").</summary>
     public abstract string Description { get; }
 
@@ -63,7 +65,7 @@ public abstract class GraphArchitecture : IArchitecture
     /// All inputs stacked per position (Concat on the channel axis, in input order): sequence-only networks read extra
     /// tracks this way. The inputs must share one length.
     /// </summary>
-    protected int StackInputs(GraphBuilder b, NetworkShape shape)
+    protected NodeHandle StackInputs(GraphBuilder b, NetworkShape shape)
     {
         var inputs = SequenceInputs(shape);
         if (inputs.Select(i => i.Length).Distinct().Count() > 1)

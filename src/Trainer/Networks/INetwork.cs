@@ -79,6 +79,9 @@ public interface IArchitecture
     /// <summary>Lower-case name used in pipeline.yaml and manifests, e.g. "residualbind".</summary>
     string Name { get; }
 
+    /// <summary>The typed key of <see cref="Name"/>.</summary>
+    ArchitectureKey Key => new(Name);
+
     /// <summary>Every hyperparameter with its default; names are those accepted in pipeline.yaml.</summary>
     IReadOnlyDictionary<string, JsonElement> DefaultHyperparameters { get; }
 

@@ -11,9 +11,18 @@ public sealed class ArchitectureCatalog(IEnumerable<IArchitecture> architectures
 
     public IReadOnlyList<string> Names => [.. _all.Select(a => a.Name)];
 
-    public IArchitecture? Find(string name) =>
-        _all.FirstOrDefault(a => string.Equals(a.Name, name.Trim(), StringComparison.OrdinalIgnoreCase));
+    /// <summary>The architecture with this key, or null.</summary>
+    public IArchitecture? Find(ArchitectureKey key) => _all.FirstOrDefault(a => a.Key == key);
 
-    public IArchitecture Get(string name) =>
-        Find(name) ?? throw new ArgumentException($"unknown architecture '{name}'{DidYouMean.Suggest(name, Names)} (known: {string.Join(", ", Names)})");
+    /// <summary>The architecture named by text (pipeline.yaml, a manifest; case-insensitive), or null.</summary>
+    public IArchitecture? Find(string name) => string.IsNullOrWhiteSpace(name) ? null : Find(new ArchitectureKey(name));
+
+    /// <exception cref="ArgumentException">No architecture has this key; the message lists the known ones.</exception>
+    public IArchitecture Get(ArchitectureKey key) => Find(key) ?? throw Unknown(key.Name);
+
+    /// <exception cref="ArgumentException">No architecture has this name; the message suggests the closest.</exception>
+    public IArchitecture Get(string name) => Find(name) ?? throw Unknown(name);
+
+    private ArgumentException Unknown(string name) =>
+        new($"unknown architecture '{name}'{DidYouMean.Suggest(name, Names)} (known: {string.Join(", ", Names)})");
 }

@@ -26,12 +26,12 @@ public static partial class PipelineLoader
         ["none"] = AugmentationKind.None, ["replacement"] = AugmentationKind.Replacement, ["swap"] = AugmentationKind.Swap, ["gap"] = AugmentationKind.Gap,
     };
 
-    private const string AdaptationArchitecture = "rbpadda";
+    private static readonly ArchitectureKey AdaptationArchitecture = ArchitectureKey.RbpAdda;
 
     private static ModelConfig ReadAdaptationModel(YamlMap map, string name, IArchitecture architecture, IReadOnlyDictionary<string, DatasetConfig> datasets)
     {
         var what = map.Has("source") ? "source" : map.Has("target") ? "target" : "adaptation";
-        if (!string.Equals(architecture.Name, AdaptationArchitecture, StringComparison.Ordinal))
+        if (architecture.Key != AdaptationArchitecture)
             throw map.Error(map.KeyNode(what), map.KeyPath(what),
                 $"'{what}' belongs to an RBP-ADDA entry (architecture: {AdaptationArchitecture}); a {architecture.Name} model trains on one 'dataset'");
         if (map.Has("dataset"))

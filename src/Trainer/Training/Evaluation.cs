@@ -32,43 +32,34 @@ public sealed record SplitEvaluation(string Split, int Count, double Loss, IRead
 /// <summary>Prediction in evaluation mode and the metrics of src/Trainer/Metrics over it.</summary>
 public static class Evaluation
 {
+    /// <summary>
+    /// Records per batch of eval-mode prediction. Measured with bench/torch-training/eval-sweep.sh (BENCHMARKS.md): at
+    /// 1 thread every size from 32 to 1,024 ran within the machine's noise of the others (the slow batch 1,024 once
+    /// noted for TorchSharp did not reproduce), and at 2 threads under load sizes ≤ 100 collapsed while ≥ 128 held; 512
+    /// is among the fastest everywhere at half the memory of 1,024.
+    /// </summary>
+    public const int DefaultBatchSize = 512;
+
     /// <summary>Raw outputs [N, output columns] in evaluation mode (dropout off, batch-norm running statistics).</summary>
-    public static float[] Predict(INetwork network, EncodedSplit split, int batchSize = 512)
+    public static float[] Predict(INetwork network, EncodedSplit split, int batchSize = DefaultBatchSize)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(split);
-        var columns = network.Shape.Tasks;
-        var result = new float[split.Count * columns];
         var wasTraining = network.Module.training;
-        var device = TrainingDevice.Of(network.Module);
         network.Module.eval();
         try
         {
-            var indices = Enumerable.Range(0, split.Count).ToArray();
-            for (var start = 0; start < split.Count; start += batchSize)
-            {
-                var size = Math.Min(batchSize, split.Count - start);
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                var inputs = split.InputBatch(indices.AsSpan(start, size));
-                if (device.type != DeviceType.CPU) inputs = [.. inputs.Select(x => x.to(device))];
-                var output = network.Forward(inputs);
-                if (output.shape.Length != 2 || output.shape[0] != size || output.shape[1] != columns)
-                    throw new InvalidOperationException(
-                        $"{network.Architecture} returned [{string.Join(", ", output.shape)}] for a batch of {size}; expected [{size}, {columns}]");
-                output.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(result.AsSpan(start * columns, size * columns));
-            }
+            return BatchedPrediction.Run(network, split, batchSize);
         }
         finally
         {
             network.Module.train(wasTraining);
         }
-        return result;
     }
 
     /// <summary>Predicts <paramref name="split"/> and computes its loss and metrics.</summary>
     public static SplitEvaluation Evaluate(INetwork network, EncodedSplit split, IReadOnlyList<TaskInfo> tasks, LossKind loss,
-        float[]? positiveWeights, int batchSize = 512)
+        float[]? positiveWeights, int batchSize = DefaultBatchSize)
     {
         var outputs = Predict(network, split, batchSize);
         return Score(split, tasks, loss, positiveWeights, outputs);

@@ -175,16 +175,12 @@ public static class ModelTrainer
                             inputs = [.. inputs.Select(x => x.to(device))];
                             target = target.to(device);
                         }
-                        optimizer.zero_grad();
                         var output = network.Forward(inputs);
                         var loss = MaskedLoss.Compute(options.Loss, output, target, positiveWeightTensor);
-                        loss.backward();
-                        if (options.GradientClipNorm > 0) nn.utils.clip_grad_norm_(module.parameters(), options.GradientClipNorm);
-                        optimizer.step();
-                        var value = loss.item<float>();
-                        if (!float.IsFinite(value))
-                            throw new InvalidOperationException($"the training loss became {value} in epoch {epoch}, batch {b + 1}; lower the learning rate or check the labels");
-                        lossSum += value;
+                        var batch = b + 1;
+                        lossSum += OptimizationStep.Take(optimizer, loss,
+                            value => $"the training loss became {value} in epoch {epoch}, batch {batch}; lower the learning rate or check the labels",
+                            options.GradientClipNorm > 0 ? module.parameters() : null, options.GradientClipNorm);
                     }
                     progress.BatchCompleted(epoch, b + 1, batches, lossSum / (b + 1));
                 }

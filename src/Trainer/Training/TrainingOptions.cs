@@ -74,8 +74,8 @@ public sealed record TrainingOptions
     /// <summary>auto | cpu | cuda | cuda:N (<see cref="TrainingDevice"/>). Not part of the configuration hash.</summary>
     public string Device { get; init; } = TrainingDevice.Auto;
 
-    /// <summary>Batch size for prediction (validation, test); no gradients, so it can be large.</summary>
-    public int EvaluationBatchSize { get; init; } = 512;
+    /// <summary>Batch size for prediction (validation, test); no gradients, so it can be large (see <see cref="Evaluation.DefaultBatchSize"/>).</summary>
+    public int EvaluationBatchSize { get; init; } = Evaluation.DefaultBatchSize;
 
     public static readonly IReadOnlyList<string> MonitorNames = ["loss", "auroc", "aupr", "pearson", "spearman"];
 

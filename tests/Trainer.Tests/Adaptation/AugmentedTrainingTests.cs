@@ -33,7 +33,7 @@ public sealed class AugmentedTrainingTests
     {
         var data = TrainingData.Rnacompete(count: 400);
         var options = new TrainingOptions { Epochs = 1, BatchSize = 64, Seed = 3, Monitor = "pearson" };
-        var architecture = Architectures.Get("rbpadda");
+        var architecture = Architectures.Get(ArchitectureKey.RbpAdda);
         TrainingOutcome Train(AugmentationOptions? augmentation) => Run.Train(data.Request(options, architecture: architecture) with
         {
             Augmentation = augmentation is null ? null : new SequenceAugmenter(augmentation),

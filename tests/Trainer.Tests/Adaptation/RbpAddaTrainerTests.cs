@@ -210,7 +210,7 @@ public sealed class RbpAddaTrainerTests(ITestOutputHelper output)
                 Assert.Equal((sourcePath ? result.SourceTasks : result.TargetTasks)[0].LabelTransform, opened.Manifest.Tasks[0].LabelTransform);
 
                 // The checkpoint rebuilds the composite and predicts exactly what encoder + predictor do.
-                using var network = opened.CreateNetwork(Architectures.Get("rbpadda"));
+                using var network = opened.CreateNetwork(Architectures.Get(ArchitectureKey.RbpAdda));
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 var x = rand([5, 4, 41]);

@@ -119,7 +119,7 @@ public sealed partial class RbpAddaYamlTests
         Assert.Equal((4UL, 256, 5e-5, 1e-3), (options.Seed, options.BatchSize, options.DiscriminatorLearningRate, options.TargetEncoderLearningRate));
         Assert.Equal(AugmentationKind.None, options.Augmentation.Kind);
         // Both plans share the configuration except their path, so their hashes differ.
-        Assert.NotEqual(ModelData.ConfigHash(plans[0], Architectures.Get("rbpadda")), ModelData.ConfigHash(plans[1], Architectures.Get("rbpadda")));
+        Assert.NotEqual(ModelData.ConfigHash(plans[0], Architectures.Get(ArchitectureKey.RbpAdda)), ModelData.ConfigHash(plans[1], Architectures.Get(ArchitectureKey.RbpAdda)));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class LegacyCheckpointTests
     {
         var folder = Path.Combine(RepoPaths.Root, "tests", "Trainer.Tests", "Fixtures", "legacy-checkpoint");
         var checkpoint = Checkpoint.Open(folder);
-        using var network = checkpoint.CreateNetwork(Architectures.Get("residualbind"));
+        using var network = checkpoint.CreateNetwork(Architectures.Get(ArchitectureKey.ResidualBind));
         var manifest = checkpoint.Manifest;
         var records = FastaReader.Read(Path.Combine(folder, "test.fa.gz")).ToList();
         var split = EncodedSplit.Encode("test", records, new InputEncoder(manifest.Encoding), manifest.Tasks);

@@ -91,10 +91,34 @@ public sealed class GraphTests
     }
 
     [Fact]
+    public void Every_builtin_key_finds_the_architecture_of_that_name_and_keys_compare_as_names_do()
+    {
+        ArchitectureKey[] keys = [ArchitectureKey.ResidualBind, ArchitectureKey.IDeepS, ArchitectureKey.DeepRiPe, ArchitectureKey.MultiResBind,
+            ArchitectureKey.RbpAdda, ArchitectureKey.RbpAddaEncoder, ArchitectureKey.RbpAddaPredictor, ArchitectureKey.RbpAddaDiscriminator];
+        Assert.Equal(Architectures.Names, keys.Select(k => k.Name));
+        foreach (var key in keys) Assert.Equal(key, Architectures.Get(key).Key);
+        Assert.Equal(ArchitectureKey.ResidualBind, new ArchitectureKey(" ResidualBind "));
+        Assert.NotEqual(ArchitectureKey.RbpAdda, ArchitectureKey.RbpAddaEncoder);
+        Assert.Throws<ArgumentException>(() => new ArchitectureKey(" "));
+        var unknown = Assert.Throws<ArgumentException>(() => Architectures.Get(new ArchitectureKey("residualbnd")));
+        Assert.Contains("did you mean 'residualbind'?", unknown.Message);
+    }
+
+    [Fact]
+    public void Builder_refuses_a_node_handle_it_did_not_hand_out()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input(new NetworkInput("sequence", 4, 20));
+        Assert.Equal(new NodeHandle(0), x);
+        var error = Assert.Throws<ArgumentException>(() => b.Relu(new NodeHandle(3), "act"));
+        Assert.Contains("node 'act' reads unknown node 3", error.Message);
+    }
+
+    [Fact]
     public void Unknown_hyperparameter_names_the_closest_one()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            Architectures.Get("residualbind").BuildGraph(Shape(1, ("sequence", 4, 41)), Hp(("filter", 32))));
+            Architectures.Get(ArchitectureKey.ResidualBind).BuildGraph(Shape(1, ("sequence", 4, 41)), Hp(("filter", 32))));
 
         Assert.Contains("residualbind has no hyperparameter 'filter'; did you mean 'filters'?", error.Message);
         Assert.Contains("known: filters, kernel,", error.Message);
@@ -123,22 +147,22 @@ public sealed class GraphTests
     public void Inputs_that_do_not_fit_are_explained()
     {
         var tooShort = Assert.Throws<ArgumentException>(() =>
-            Architectures.Get("residualbind").BuildGraph(Shape(1, ("sequence", 4, 8)), Hp()));
+            Architectures.Get(ArchitectureKey.ResidualBind).BuildGraph(Shape(1, ("sequence", 4, 8)), Hp()));
         Assert.Contains("residualbind cannot be built for inputs sequence [4×8]: node 'pool' (AvgPool1d): the pooled length would be 0", tooShort.Message);
 
         var lengths = Assert.Throws<ArgumentException>(() =>
-            Architectures.Get("multiresbind").BuildGraph(Shape(1, ("sequence", 4, 101), ("region", 5, 250)), Hp()));
+            Architectures.Get(ArchitectureKey.MultiResBind).BuildGraph(Shape(1, ("sequence", 4, 101), ("region", 5, 250)), Hp()));
         Assert.Contains("multiresbind stacks its inputs per position, so they must have the same length", lengths.Message);
 
         var mismatch = Assert.Throws<ArgumentException>(() =>
-            Architectures.Get("multiresbind").BuildGraph(Shape(1, ("sequence", 4, 101)), Hp(("res_dropouts", new[] { 0.1 }))));
+            Architectures.Get(ArchitectureKey.MultiResBind).BuildGraph(Shape(1, ("sequence", 4, 101)), Hp(("res_dropouts", new[] { 0.1 }))));
         Assert.Contains("res_dropouts needs one value per residual block (3), got 1", mismatch.Message);
 
         var encoder = Assert.Throws<ArgumentException>(() =>
-            Architectures.Get("rbpadda-encoder").BuildGraph(Shape(1, ("sequence", 4, 41)), Hp()));
+            Architectures.Get(ArchitectureKey.RbpAddaEncoder).BuildGraph(Shape(1, ("sequence", 4, 41)), Hp()));
         Assert.Contains("needs tasks = 64", encoder.Message);
 
-        using var network = Architectures.Get("residualbind").Create(Shape(1, ("sequence", 4, 41)), Hp());
+        using var network = Architectures.Get(ArchitectureKey.ResidualBind).Create(Shape(1, ("sequence", 4, 41)), Hp());
         using var scope = NewDisposeScope();
         var wrong = Assert.Throws<ArgumentException>(() => network.Forward([zeros([2, 4, 40])]));
         Assert.Contains("input 'sequence' must be [N, 4, 41], got [2, 4, 40]", wrong.Message);
@@ -199,12 +223,12 @@ public sealed class GraphTests
     public void Dropout_follows_train_and_eval_mode_and_zero_dropout_adds_no_node()
     {
         var shape = Shape(1, ("sequence", 4, 41));
-        Assert.Contains(Architectures.Get("residualbind").BuildGraph(shape, Hp()).Nodes, n => n is DropoutNode);
-        var none = Architectures.Get("residualbind").BuildGraph(shape, Hp(("conv_dropout", 0), ("res_dropout", 0), ("dense_dropout", 0)));
+        Assert.Contains(Architectures.Get(ArchitectureKey.ResidualBind).BuildGraph(shape, Hp()).Nodes, n => n is DropoutNode);
+        var none = Architectures.Get(ArchitectureKey.ResidualBind).BuildGraph(shape, Hp(("conv_dropout", 0), ("res_dropout", 0), ("dense_dropout", 0)));
         Assert.DoesNotContain(none.Nodes, n => n is DropoutNode);
 
         manual_seed(5);
-        using var network = Architectures.Get("residualbind").Create(shape, Hp());
+        using var network = Architectures.Get(ArchitectureKey.ResidualBind).Create(shape, Hp());
         using var scope = NewDisposeScope();
         var x = RandomInputs(shape, 16);
         network.Module.eval();
@@ -218,8 +242,8 @@ public sealed class GraphTests
     {
         var shape = Shape(3, ("sequence", 4, 101));
         manual_seed(7);
-        using var glorot = Architectures.Get("multiresbind").Create(shape, Hp());
-        using var plain = Architectures.Get("multiresbind").Create(shape, Hp(("init", "default")));
+        using var glorot = Architectures.Get(ArchitectureKey.MultiResBind).Create(shape, Hp());
+        using var plain = Architectures.Get(ArchitectureKey.MultiResBind).Create(shape, Hp(("init", "default")));
         using var scope = NewDisposeScope();
 
         var w = glorot.Module.state_dict()["conv1.weight"];
@@ -238,9 +262,9 @@ public sealed class GraphTests
         var sequence = Shape(64, ("sequence", 4, 41));
         var features = new NetworkShape([NetworkInput.Vector("features", 64)], 1);
         manual_seed(11);
-        using var encoder = Architectures.Get("rbpadda-encoder").Create(sequence, Hp());
-        using var predictor = Architectures.Get("rbpadda-predictor").Create(features, Hp());
-        using var composite = Architectures.Get("rbpadda").Create(sequence with { Tasks = 1 }, Hp());
+        using var encoder = Architectures.Get(ArchitectureKey.RbpAddaEncoder).Create(sequence, Hp());
+        using var predictor = Architectures.Get(ArchitectureKey.RbpAddaPredictor).Create(features, Hp());
+        using var composite = Architectures.Get(ArchitectureKey.RbpAdda).Create(sequence with { Tasks = 1 }, Hp());
         using var scope = NewDisposeScope();
 
         var encoderState = encoder.Module.state_dict();
@@ -280,9 +304,9 @@ public sealed class GraphTests
             network.Module.load_state_dict(rnnState, strict: false);
 
             var all = ((GraphNetwork)network).ForwardAll([randn([2, 3, 7])]);
-            var output = all[sequence];
+            var output = all[sequence.Id];
             var expected = cat([output.select(1, 6).narrow(1, 0, 5), output.select(1, 0).narrow(1, 5, 5)], 1);
-            Assert.True(MaxAbsDiff(expected, all[final]) < 1e-6, $"{cell}: final states differ from the sequence's ends");
+            Assert.True(MaxAbsDiff(expected, all[final.Id]) < 1e-6, $"{cell}: final states differ from the sequence's ends");
         }
     }
 }

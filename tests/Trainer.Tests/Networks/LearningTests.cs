@@ -71,7 +71,7 @@ public sealed class LearningTests(ITestOutputHelper output)
     public void Rbpadda_learns_scores_scaled_to_minus_one_one()
     {
         var (train, _) = Rnacompete(22);
-        var chain = LabelTransformChain.Fit(Architectures.Get("rbpadda").Training.LabelTransforms!, train.Select(r => r.Labels[0]));
+        var chain = LabelTransformChain.Fit(Architectures.Get(ArchitectureKey.RbpAdda).Training.LabelTransforms!, train.Select(r => r.Labels[0]));
         Assert.Equal(-1, train.Min(r => chain.Apply(r.Labels[0])), 6);
         Assert.Equal(1, train.Max(r => chain.Apply(r.Labels[0])), 6);
 
@@ -88,7 +88,7 @@ public sealed class LearningTests(ITestOutputHelper output)
         var spec = new EncodingSpec { Length = 41 };
         using var trainData = Encode(train, spec);
         using var testData = Encode(test, spec);
-        using var network = Architectures.Get("ideeps").Create(Shape(1, ("sequence", 4, 41)), Hp());
+        using var network = Architectures.Get(ArchitectureKey.IDeepS).Create(Shape(1, ("sequence", 4, 41)), Hp());
         Train(network, trainData, binary: true, epochs: 6, batchSize: 50, lr: 3e-3, seed: 23);
         var auroc = MacroAuroc(Predict(network, testData), testData.LabelRows);
         output.WriteLine($"ideeps: test AUROC {auroc:F3}");

@@ -79,7 +79,7 @@ public sealed class ShapeTests
     public void Deepripe_joins_modules_of_different_lengths_along_the_length_axis()
     {
         var shape = Shape(3, ("sequence", 4, 150), ("region", 5, 250));
-        var graph = Architectures.Get("deepripe").BuildGraph(shape, Hp());
+        var graph = Architectures.Get(ArchitectureKey.DeepRiPe).BuildGraph(shape, Hp());
 
         var join = (ConcatNode)graph["join"];
         Assert.Equal(2, join.Axis);
@@ -92,7 +92,7 @@ public sealed class ShapeTests
     [Fact]
     public void Shape_inference_follows_overridden_input_lengths()
     {
-        var graph = Architectures.Get("deepripe").BuildGraph(Shape(1, ("sequence", 4, 150), ("region", 5, 250)), Hp(("multitask", "gru")));
+        var graph = Architectures.Get(ArchitectureKey.DeepRiPe).BuildGraph(Shape(1, ("sequence", 4, 150), ("region", 5, 250)), Hp(("multitask", "gru")));
 
         var shapes = graph.InferShapes(7, new Dictionary<string, int> { ["sequence"] = 110, ["region"] = 250 });
 
@@ -103,7 +103,7 @@ public sealed class ShapeTests
     [Fact]
     public void Residualbind_shapes_match_the_paper_for_41_nt()
     {
-        var graph = Architectures.Get("residualbind").BuildGraph(Shape(1, ("sequence", 4, 41)), Hp());
+        var graph = Architectures.Get(ArchitectureKey.ResidualBind).BuildGraph(Shape(1, ("sequence", 4, 41)), Hp());
 
         Assert.Equal([-1L, 96, 41], graph.Shapes[graph["res.add"].Id]);
         Assert.Equal([-1L, 96, 4], graph.Shapes[graph["pool"].Id]);

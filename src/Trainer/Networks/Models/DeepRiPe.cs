@@ -21,7 +21,7 @@ namespace RbpPipeline.Trainer.Networks.Models;
 /// </summary>
 public sealed class DeepRiPe : GraphArchitecture
 {
-    public override string Name => "deepripe";
+    public override string Name => ArchitectureKey.DeepRiPe.Name;
 
     public override string Description => "DeepRiPe (Ghanbari & Ohler 2020): sequence and region modules, multitask conv or BiGRU";
 
@@ -56,7 +56,7 @@ public sealed class DeepRiPe : GraphArchitecture
         var ids = inputs.ToDictionary(i => i.Name, b.Input);
         var dropout = hp.Number("conv_dropout");
 
-        List<int> modules = [Module(b, ids[sequence.Name], "seq", hp.Int("filters"), hp.Int("kernel"), hp.Int("pool"), dropout)];
+        List<NodeHandle> modules = [Module(b, ids[sequence.Name], "seq", hp.Int("filters"), hp.Int("kernel"), hp.Int("pool"), dropout)];
         foreach (var input in inputs.Where(i => i.Name != sequence.Name))
             modules.Add(Module(b, ids[input.Name], input.Name, hp.Int("region_filters"), hp.Int("region_kernel"), hp.Int("region_pool"), dropout));
         if (modules.Select(m => b.Shape(m)[1]).Distinct().Count() > 1)
@@ -84,7 +84,7 @@ public sealed class DeepRiPe : GraphArchitecture
         return b.Build(x, "logits");
     }
 
-    private static int Module(GraphBuilder b, int x, string prefix, int filters, int kernel, int pool, double dropout)
+    private static NodeHandle Module(GraphBuilder b, NodeHandle x, string prefix, int filters, int kernel, int pool, double dropout)
     {
         x = b.Relu(b.Conv1d(x, $"{prefix}_conv", filters, kernel, ConvPadding.Valid));
         x = b.MaxPool1d(x, pool, name: $"{prefix}_pool");

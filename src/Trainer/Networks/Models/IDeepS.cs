@@ -22,7 +22,7 @@ namespace RbpPipeline.Trainer.Networks.Models;
 /// </summary>
 public sealed class IDeepS : GraphArchitecture
 {
-    public override string Name => "ideeps";
+    public override string Name => ArchitectureKey.IDeepS.Name;
 
     public override string Description => "iDeepS (Pan & Shen 2018): sequence and structure CNNs, bidirectional LSTM";
 
@@ -54,7 +54,7 @@ public sealed class IDeepS : GraphArchitecture
         var ids = inputs.ToDictionary(i => i.Name, b.Input);
         var others = inputs.Where(i => i.Name != sequence.Name).Select(i => ids[i.Name]).ToList();
 
-        List<int> branches = [Branch(b, hp, ids[sequence.Name], "seq")];
+        List<NodeHandle> branches = [Branch(b, hp, ids[sequence.Name], "seq")];
         if (others.Count > 0) branches.Add(Branch(b, hp, b.Concat(1, others, "struct_inputs"), "struct"));
         var x = b.Concat(1, branches, "merge");
 
@@ -73,7 +73,7 @@ public sealed class IDeepS : GraphArchitecture
         return b.Build(x, "logits");
     }
 
-    private static int Branch(GraphBuilder b, Hyperparameters hp, int x, string prefix)
+    private static NodeHandle Branch(GraphBuilder b, Hyperparameters hp, NodeHandle x, string prefix)
     {
         x = b.Conv1d(x, $"{prefix}_conv", hp.Int("filters"), hp.Int("kernel"), ConvPadding.Valid);
         x = b.Relu(x);

@@ -20,7 +20,7 @@ namespace RbpPipeline.Trainer.Networks.Models;
 /// </summary>
 public sealed class MultiResBind : GraphArchitecture
 {
-    public override string Name => "multiresbind";
+    public override string Name => ArchitectureKey.MultiResBind.Name;
 
     public override string Description => "Multi-resBind (Zhao et al. 2021): stacked inputs, residual blocks with a skip, multi-label output";
 

@@ -40,7 +40,7 @@ public static class RbpAddaParts
 
     internal static HyperparameterSpec PredictorHidden { get; } = HyperparameterSpec.Int("predictor_hidden", 32, "hidden units of the predictor (0: a single Linear)", 0);
 
-    internal static NetworkGraph Encoder(GraphArchitecture arch, NetworkShape shape, Hyperparameters hp, Func<GraphBuilder, int> stack)
+    internal static NetworkGraph Encoder(GraphArchitecture arch, NetworkShape shape, Hyperparameters hp, Func<GraphBuilder, NodeHandle> stack)
     {
         var b = new GraphBuilder();
         var x = stack(b);
@@ -90,7 +90,7 @@ public static class RbpAddaParts
 /// <summary>RBP-ADDA's feature encoder (see <see cref="RbpAddaParts"/>); output [N, features].</summary>
 public sealed class RbpAddaEncoder : GraphArchitecture
 {
-    public override string Name => "rbpadda-encoder";
+    public override string Name => ArchitectureKey.RbpAddaEncoder.Name;
 
     public override string Description => "RBP-ADDA encoder: two convolutions on the one-hot image, two dense layers";
 
@@ -105,7 +105,7 @@ public sealed class RbpAddaEncoder : GraphArchitecture
 /// <summary>RBP-ADDA's predictor T: features → score(s) (see <see cref="RbpAddaParts"/>).</summary>
 public sealed class RbpAddaPredictor : GraphArchitecture
 {
-    public override string Name => "rbpadda-predictor";
+    public override string Name => ArchitectureKey.RbpAddaPredictor.Name;
 
     public override string Description => "RBP-ADDA predictor: features 64 → 32 → 1";
 
@@ -120,7 +120,7 @@ public sealed class RbpAddaPredictor : GraphArchitecture
 /// <summary>RBP-ADDA's domain discriminator D: features → one logit (source vs target); see <see cref="RbpAddaParts"/>.</summary>
 public sealed class RbpAddaDiscriminator : GraphArchitecture
 {
-    public override string Name => "rbpadda-discriminator";
+    public override string Name => ArchitectureKey.RbpAddaDiscriminator.Name;
 
     public override string Description => "RBP-ADDA discriminator: features 64 → 32 → 1 domain logit";
 
@@ -146,7 +146,7 @@ public sealed class RbpAdda : GraphArchitecture
     private readonly RbpAddaEncoder _encoder = new();
     private readonly RbpAddaPredictor _predictor = new();
 
-    public override string Name => "rbpadda";
+    public override string Name => ArchitectureKey.RbpAdda.Name;
 
     public override string Description => "RBP-ADDA encoder + predictor as one network";
 
@@ -165,7 +165,7 @@ public sealed class RbpAdda : GraphArchitecture
         var b = new GraphBuilder();
         var inputs = shape.Inputs.ToDictionary(i => i.Name, b.Input);
         var f = b.Embed(encoder, "encoder", inputs);
-        var x = b.Embed(predictor, "predictor", new Dictionary<string, int> { [RbpAddaParts.FeaturesInput] = f });
+        var x = b.Embed(predictor, "predictor", new Dictionary<string, NodeHandle> { [RbpAddaParts.FeaturesInput] = f });
         return b.Build(x, "logits");
     }
 }

@@ -18,7 +18,7 @@ namespace RbpPipeline.Trainer.Networks.Models;
 /// </summary>
 public sealed class ResidualBind : GraphArchitecture
 {
-    public override string Name => "residualbind";
+    public override string Name => ArchitectureKey.ResidualBind.Name;
 
     public override string Description => "ResidualBind (Koo et al. 2021): conv, dilated residual module, mean-pool, dense";
 
