@@ -10,21 +10,20 @@ public sealed record ModelProgress(string Model, IReadOnlyList<string> Done, str
 
 /// <summary>
 /// <c>rbp train --status</c>: progress per model read from what the runner leaves in the output folder — the stage
-/// records (<c>&lt;out&gt;/&lt;model&gt;/stages/&lt;stage&gt;.json</c>, written only when a stage succeeds), the last
-/// <c>failures.json</c> — and, after <c>--executor slurm</c>, squeue's state of each model's array element.
+/// records (<c>&lt;out&gt;/&lt;model&gt;/stages/&lt;stage&gt;.json</c>, written only when a stage succeeds), each
+/// model's own <c>failure.json</c> (not the run-wide <c>failures.json</c>, which the last task to finish rewrites) — and, after <c>--executor slurm</c>, squeue's state of each model's array element.
 /// </summary>
 public static class TrainingStatus
 {
     public static async Task<IReadOnlyList<ModelProgress>> ReadAsync(
         IReadOnlyList<ModelPlan> plans, IReadOnlyList<string> stages, string outputRoot, ICommandRunner? commands, CancellationToken ct)
     {
-        var failures = ReadFailures(outputRoot);
         var jobStates = commands is null ? new Dictionary<string, string>() : await SlurmStatesAsync(outputRoot, commands, ct);
         return [.. plans.Select(plan =>
         {
             var records = Path.Combine(outputRoot, plan.Name, "stages");
             var done = stages.Where(s => File.Exists(Path.Combine(records, s + ".json"))).ToList();
-            failures.TryGetValue(plan.Name, out var failure);
+            var failure = ReadModelFailure(Path.Combine(outputRoot, plan.Name)) ?? default;
             var task = plan.Adaptation?.Entry ?? plan.Name;
             return new ModelProgress(plan.Name, done, failure.Stage, failure.Message, jobStates.GetValueOrDefault(task));
         })];
@@ -50,21 +49,16 @@ public static class TrainingStatus
                          (showJobs ? $", {running} running, {pending} pending" : ""));
     }
 
-    // failures.json: the failures of the last run that wrote one (in a fanned-out run, the last task that failed).
-    private static Dictionary<string, (string? Stage, string? Message)> ReadFailures(string outputRoot)
+    private static (string? Stage, string? Message)? ReadModelFailure(string runFolder)
     {
-        var result = new Dictionary<string, (string?, string?)>(StringComparer.Ordinal);
-        var path = FailureReport.PathIn(outputRoot);
-        if (!File.Exists(path)) return result;
+        var path = Path.Combine(runFolder, FailureReport.ModelFileName);
+        if (!File.Exists(path)) return null;
         try
         {
             using var json = JsonDocument.Parse(File.ReadAllText(path));
-            if (json.RootElement.TryGetProperty("failures", out var list) && list.ValueKind == JsonValueKind.Array)
-                foreach (var f in list.EnumerateArray())
-                    if (Text(f, "model") is { } model) result[model] = (Text(f, "stage"), Text(f, "message"));
+            return (Text(json.RootElement, "stage"), Text(json.RootElement, "message"));
         }
-        catch (JsonException) { }
-        return result;
+        catch (JsonException) { return null; }
     }
 
     private static string? Text(JsonElement e, string name) =>

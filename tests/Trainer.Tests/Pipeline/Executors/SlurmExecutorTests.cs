@@ -145,7 +145,7 @@ public sealed class SlurmExecutorTests
         new SlurmSubmission(DateTimeOffset.UtcNow, [new SlurmArrayJob("77", ["rb-PUM2", "rb-QKI", "rb-RBFOX-2"])], null).Save(runs);
         foreach (var stage in new[] { "prepare", "train", "evaluate" }) Touch(runs, "rb-PUM2", stage);
         Touch(runs, "rb-QKI", "prepare");
-        await File.WriteAllTextAsync(FailureReport.PathIn(runs), """{"failures":[{"model":"rb-QKI","stage":"train","message":"out of memory"}]}""", Ct);
+        FailureReport.WriteModel(Path.Combine(runs, "rb-QKI"), new StageFailure("rb-QKI", "train", true, "IOException", "out of memory", null));
         var squeue = new FakeCommands(c =>
         {
             Assert.Equal(["-h", "-r", "-j", "77", "-o", "%i|%T"], c.Arguments);
