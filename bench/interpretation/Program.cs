@@ -6,10 +6,10 @@
 //        against the floor 4⁶ × backgrounds / in-process forward throughput.
 // Progress goes to stderr; the Markdown tables to stdout. Usage: see BenchOptions.Usage.
 using System.Globalization;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Bench.Interpretation;
 using RbpPipeline.Client;
-using RbpPipeline.Grpc;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Onnx.Runtime;
 using static TorchSharp.torch;
@@ -38,8 +38,8 @@ await using var host = await InferenceServerHost.StartAsync(new GrpcServerOption
         MaxBatchSize = options.MaxBatch,
     },
     logging => logging.ClearProviders(), ct);
-using var channel = GrpcChannel.ForAddress(host.Address, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024 });
-var served = new ServedInterpretation(channel, BenchModel.Name);
+using var connection = ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()], MaxReceiveMessageSize = 256 * 1024 * 1024 });
+var served = new ServedInterpretation(connection.Interpretation, BenchModel.Name);
 
 var loadBefore = LoadAverage();
 IgBenchmark.Result? ig = null;

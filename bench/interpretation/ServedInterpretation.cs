@@ -1,13 +1,11 @@
-using RbpPipeline.Client;
+using Grpc.Core;
 using RbpPipeline.Contracts.Rbp.V1;
 
 namespace RbpPipeline.Bench.Interpretation;
 
 /// <summary>The two served workloads, as a client asks for them over gRPC.</summary>
-public sealed class ServedInterpretation(GrpcChannel channel, string model)
+public sealed class ServedInterpretation(InterpretationService.InterpretationServiceClient client, string model)
 {
-    private readonly InterpretationServiceClient _client = new(channel);
-
     /// <summary>
     /// Integrated gradients (Gauss–Legendre, zeros baseline) of raw sequences, which the server encodes; one response
     /// per <paramref name="perResponse"/> inputs. Returns the attribution maps [4, length] in input order.
@@ -25,7 +23,8 @@ public sealed class ServedInterpretation(GrpcChannel channel, string model)
             SequencesPerResponse = perResponse,
         };
         var maps = new List<float[]>(sequences.Count);
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(_client.Attribute(request), ct))
+        using var call = client.Attribute(request, cancellationToken: ct);
+        await foreach (var response in call.ResponseStream.ReadAllAsync(ct))
             foreach (var attribution in response.Attributions)
                 maps.Add([.. attribution.Maps.Single(m => m.Input == "sequence").Values]);
         return maps;
@@ -52,7 +51,8 @@ public sealed class ServedInterpretation(GrpcChannel channel, string model)
         };
         var conditions = new List<Condition>();
         GlobalImportanceResponse? last = null;
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(_client.GlobalImportance(request), ct))
+        using var call = client.GlobalImportance(request, cancellationToken: ct);
+        await foreach (var response in call.ResponseStream.ReadAllAsync(ct))
         {
             conditions.AddRange(response.Conditions);
             last = response;

@@ -14,7 +14,7 @@ using RbpPipeline.Contracts.Labels;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.Onnx.Format;
 using RbpPipeline.Onnx.Runtime;
 
@@ -145,8 +145,8 @@ static async Task RunAsync(string server, string repo, double seconds, int threa
         Report("inproc_batch256", new { rows_per_s = rows / sw.Elapsed.TotalSeconds });
     }
 
-    using var channel = GrpcChannel.ForAddress(server);
-    var client = new ModelServiceClient(channel);
+    using var connection = ServerConnection.Open(new ServerOptions { Servers = [server] });
+    var client = connection.Models;
     // Warm up both processes (tiered JIT, connection, pools) for 2 s before anything is timed.
     var warm = Stopwatch.StartNew();
     for (var i = 0; warm.Elapsed.TotalSeconds < 2; i++)

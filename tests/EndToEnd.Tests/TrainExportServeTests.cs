@@ -69,12 +69,12 @@ public sealed class TrainExportServeTests
         await using var host = await InferenceServerHost.StartAsync(new GrpcServerOptions { Port = 0 },
             new ServingOptions { RepositoryPath = work.File("models"), WatchRepository = false },
             logging => logging.ClearProviders(), ct);
-        using var channel = GrpcChannel.ForAddress(host.Address);
-        var client = new ModelServiceClient(channel);
+        using var server = ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()] });
+        var client = server.Models;
 
         var raw = new PredictRequest { Model = "e2e-clip" };
         raw.Sequences.AddRange(records.Select(r => r.Sequence));
-        var fromRaw = await client.PredictAsync(raw);
+        var fromRaw = await client.PredictAsync(raw, cancellationToken: ct);
 
         var encoded = new PredictRequest { Model = "e2e-clip" };
         var tensor = new InputEncoder(checkpoint.Manifest.Encoding).Encode(records.Select(r => r.ToInputRecord(checkpoint.Manifest.Encoding)).ToList())[0];
@@ -82,7 +82,7 @@ public sealed class TrainExportServeTests
         message.Shape.AddRange(tensor.Shape);
         message.Values.AddRange(tensor.Data);
         encoded.Encoded.Add(message);
-        var fromEncoded = await client.PredictAsync(encoded);
+        var fromEncoded = await client.PredictAsync(encoded, cancellationToken: ct);
 
         foreach (var response in new[] { fromRaw, fromEncoded })
         {

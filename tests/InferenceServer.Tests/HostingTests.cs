@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
-using RbpPipeline.Client;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
+using RbpPipeline.Client;
 using RbpPipeline.InferenceServer.Tests.Echo;
 using RbpPipeline.InferenceServer.Tests.Support;
 
@@ -19,22 +20,21 @@ public sealed class HostingTests
         await using var server = await TestServer.StartAsync(o => o.BearerTokens.Add("s3cret"));
         using (var anonymous = server.Channel())
         {
-            var e = await Assert.ThrowsAsync<RpcException>(() => anonymous.UnaryAsync(EchoMethods.Echo, new EchoRequest(),
-                new CallOptions { CancellationToken = Ct }));
+            var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(anonymous).EchoAsync(new EchoRequest(),
+                cancellationToken: Ct).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-            using var net = server.NetChannel();
-            var health = await new Health.HealthClient(net).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct);
+            var health = await new Health.HealthClient(anonymous.Invoker).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct);
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         }
-        using (var wrong = server.Channel(new GrpcChannelOptions { BearerToken = "s3cret-not" }))
+        using (var wrong = server.Channel(new ServerOptions { BearerToken = "s3cret-not" }))
         {
-            var e = await Assert.ThrowsAsync<RpcException>(() => wrong.UnaryAsync(EchoMethods.Echo, new EchoRequest(),
-                new CallOptions { CancellationToken = Ct }));
+            var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(wrong).EchoAsync(new EchoRequest(),
+                cancellationToken: Ct).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
         }
-        using var authorized = server.Channel(new GrpcChannelOptions { BearerToken = "s3cret" });
-        Assert.Equal("in", (await authorized.UnaryAsync(EchoMethods.Echo, new EchoRequest { Message = "in" },
-            new CallOptions { CancellationToken = Ct })).Message);
+        using var authorized = server.Channel(new ServerOptions { BearerToken = "s3cret" });
+        Assert.Equal("in", (await TestServer.EchoClient(authorized).EchoAsync(new EchoRequest { Message = "in" },
+            cancellationToken: Ct)).Message);
     }
 
     [Fact]
@@ -45,10 +45,10 @@ public sealed class HostingTests
             o.BearerTokens.Add("t");
             o.AllowUnauthenticatedHealth = false;
         });
-        using var anonymous = server.NetChannel();
-        var e = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(async () =>
-            await new Health.HealthClient(anonymous).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct));
-        Assert.Equal(global::Grpc.Core.StatusCode.Unauthenticated, e.StatusCode);
+        using var anonymous = server.Channel();
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+            await new Health.HealthClient(anonymous.Invoker).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct));
+        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
     }
 
     [Theory]
@@ -68,14 +68,16 @@ public sealed class HostingTests
         });
         Assert.Equal("https", server.Address.Scheme);
         using var trusted = X509CertificateLoader.LoadCertificate(certificate.RawData);
-        using var channel = server.Channel(new GrpcChannelOptions { TrustedServerCertificate = trusted });
-        Assert.Equal("tls", (await channel.UnaryAsync(EchoMethods.Echo, new EchoRequest { Message = "tls" },
-            new CallOptions { CancellationToken = Ct })).Message);
+        using var channel = server.Channel(new ServerOptions { TrustedCertificate = trusted });
+        Assert.Equal("tls", (await TestServer.EchoClient(channel).EchoAsync(new EchoRequest { Message = "tls" },
+            cancellationToken: Ct)).Message);
 
         using var untrusting = server.Channel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => untrusting.UnaryAsync(EchoMethods.Echo, new EchoRequest(),
-            new CallOptions { CancellationToken = Ct }));
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(untrusting).EchoAsync(new EchoRequest(),
+            cancellationToken: Ct).ResponseAsync);
+        // Grpc.Net.Client reports a failed TLS handshake as INTERNAL, the certificate error attached.
+        Assert.Equal(StatusCode.Internal, e.StatusCode);
+        Assert.IsType<System.Security.Authentication.AuthenticationException>(e.Status.DebugException?.InnerException, exactMatch: false);
     }
 
     [Fact]
@@ -83,8 +85,7 @@ public sealed class HostingTests
     {
         await using var server = await TestServer.StartAsync(o => o.MaxSendMessageSize = 1000);
         using var channel = server.Channel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoMethods.Echo,
-            new EchoRequest { ReplyPayloadSize = 5000 }, new CallOptions { CancellationToken = Ct }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => TestServer.EchoClient(channel).EchoAsync(new EchoRequest { ReplyPayloadSize = 5000 }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
 
@@ -92,13 +93,13 @@ public sealed class HostingTests
     public async Task Configured_response_compression_applies_when_the_client_accepts_it()
     {
         await using var server = await TestServer.StartAsync(o => o.ResponseCompression = "gzip");
-        var raw = await RawGrpc.SendAsync(server.Address, EchoMethods.Echo.FullName,
+        var raw = await RawGrpc.SendAsync(server.Address, EchoMethods.Echo,
             RawGrpc.Frame(new EchoRequest { ReplyPayloadSize = 10_000 }), [("grpc-accept-encoding", "gzip")],
             cancellationToken: Ct);
         Assert.Equal("gzip", raw.Header("grpc-encoding"));
         Assert.Equal(1, RawGrpc.ParseFrames(raw.Body)[0].Flag);
 
-        var plain = await RawGrpc.SendAsync(server.Address, EchoMethods.Echo.FullName,
+        var plain = await RawGrpc.SendAsync(server.Address, EchoMethods.Echo,
             RawGrpc.Frame(new EchoRequest { ReplyPayloadSize = 10_000 }), cancellationToken: Ct);
         Assert.Null(plain.Header("grpc-encoding"));
         Assert.Equal(0, RawGrpc.ParseFrames(plain.Body)[0].Flag);
@@ -111,8 +112,7 @@ public sealed class HostingTests
         try
         {
             using var channel = server.Channel();
-            using var stream = channel.AsyncServerStreamingCall(EchoMethods.Expand,
-                new EchoRequest { Message = "shutdown", Count = 100_000, DelayMs = 20 }, new CallOptions { CancellationToken = Ct });
+            using var stream = TestServer.EchoClient(channel).Expand(new EchoRequest { Message = "shutdown", Count = 100_000, DelayMs = 20 }, cancellationToken: Ct);
             Assert.True(await stream.ResponseStream.MoveNext(Ct));
             var health = server.Health;
             var clock = Stopwatch.StartNew();
@@ -138,9 +138,10 @@ public sealed class HostingTests
     {
         await using var server = await TestServer.StartAsync();
         using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false };
-        using var channel = server.Channel(new GrpcChannelOptions { HttpHandler = handler });
-        var calls = Enumerable.Range(0, 150).Select(_ => channel.UnaryAsync(EchoMethods.Echo,
-            new EchoRequest { DelayMs = 1000 }, new CallOptions { CancellationToken = Ct })).ToList();
+        // Grpc.Net.Client itself, on a handler limited to one connection.
+        using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
+        var echo = new Echo.EchoService.EchoServiceClient(channel);
+        var calls = Enumerable.Range(0, 150).Select(_ => echo.EchoAsync(new EchoRequest { DelayMs = 1000 }, cancellationToken: Ct).ResponseAsync).ToList();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(calls);
         // With Kestrel's default of 100 streams per connection the last 50 would wait for a second round.

@@ -1,6 +1,6 @@
 using Google.Protobuf;
+using Grpc.Core;
 using RbpPipeline.Client;
-using RbpPipeline.Grpc;
 using RbpPipeline.InferenceServer.Tests.Echo;
 using RbpPipeline.InferenceServer.Tests.Support;
 
@@ -21,7 +21,7 @@ public sealed class ProtocolTests(SharedServer shared)
     [Fact]
     public async Task Well_formed_raw_call_has_headers_one_message_and_status_in_trailers()
     {
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, HelloFrame, cancellationToken: Ct);
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo, HelloFrame, cancellationToken: Ct);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.HttpStatus);
         Assert.Equal("application/grpc", response.ContentType);
         Assert.Null(response.Header("grpc-status"));
@@ -34,7 +34,7 @@ public sealed class ProtocolTests(SharedServer shared)
     public async Task Error_before_any_message_is_a_trailers_only_response()
     {
         var request = new EchoRequest { Fail = new Failure { Code = (int)StatusCode.FailedPrecondition, Message = "nö 100%" } };
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, RawGrpc.Frame(request),
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo, RawGrpc.Frame(request),
             cancellationToken: Ct);
         Assert.Equal("9", response.Header("grpc-status"));
         Assert.Equal("n%C3%B6 100%25", response.Header("grpc-message"));
@@ -63,17 +63,17 @@ public sealed class ProtocolTests(SharedServer shared)
         string description, byte[] body, string expectedStatus, string? encoding)
     {
         var headers = encoding is null ? [] : new[] { ("grpc-encoding", encoding) };
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, body, headers, cancellationToken: Ct);
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo, body, headers, cancellationToken: Ct);
         Assert.True(expectedStatus == response.GrpcStatus, $"{description}: grpc-status {response.GrpcStatus}, message {response.Header("grpc-message")}");
         using var channel = Server.Channel();
-        Assert.Equal("still", (await channel.UnaryAsync(EchoMethods.Echo, new EchoRequest { Message = "still" },
-            new CallOptions { CancellationToken = Ct })).Message);
+        Assert.Equal("still", (await TestServer.EchoClient(channel).EchoAsync(new EchoRequest { Message = "still" },
+            cancellationToken: Ct)).Message);
     }
 
     [Fact]
     public async Task Unsupported_grpc_encoding_is_unimplemented_and_lists_accepted_encodings()
     {
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, RawGrpc.Frame(new EchoRequest { Message = "x" }, flag: 1),
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo, RawGrpc.Frame(new EchoRequest { Message = "x" }, flag: 1),
             [("grpc-encoding", "snappy")], cancellationToken: Ct);
         Assert.Equal("12", response.GrpcStatus);
         Assert.Contains("gzip", response.Header("grpc-accept-encoding") ?? response.Trailer("grpc-accept-encoding") ?? response.Header("grpc-message"));
@@ -85,7 +85,7 @@ public sealed class ProtocolTests(SharedServer shared)
     [InlineData("application/grpc-web")]
     public async Task Non_grpc_content_type_gets_http_415(string contentType)
     {
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, HelloFrame,
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo, HelloFrame,
             contentType: contentType, cancellationToken: Ct);
         Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, response.HttpStatus);
     }
@@ -95,7 +95,7 @@ public sealed class ProtocolTests(SharedServer shared)
     [InlineData("application/GRPC")]
     public async Task Protobuf_content_types_are_accepted(string contentType)
     {
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, HelloFrame,
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo, HelloFrame,
             contentType: contentType, cancellationToken: Ct);
         Assert.Equal("0", response.GrpcStatus);
     }
@@ -110,7 +110,7 @@ public sealed class ProtocolTests(SharedServer shared)
     public async Task Server_enforces_grpc_timeout_in_every_unit(string timeout, bool expires)
     {
         var request = new EchoRequest { Message = "t", DelayMs = expires ? 20_000 : 0 };
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo.FullName, RawGrpc.Frame(request),
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Echo, RawGrpc.Frame(request),
             [("grpc-timeout", timeout)], cancellationToken: Ct);
         if (expires)
         {
@@ -127,7 +127,7 @@ public sealed class ProtocolTests(SharedServer shared)
     public async Task Server_deadline_on_a_stream_ends_it_after_the_messages_already_sent()
     {
         var request = new EchoRequest { Message = "deadline-stream", Count = 1000, DelayMs = 50 };
-        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Expand.FullName, RawGrpc.Frame(request),
+        var response = await RawGrpc.SendAsync(Server.Address, EchoMethods.Expand, RawGrpc.Frame(request),
             [("grpc-timeout", "300m")], cancellationToken: Ct);
         Assert.Equal("4", response.Trailer("grpc-status"));
         var frames = RawGrpc.ParseFrames(response.Body);
@@ -148,8 +148,8 @@ public sealed class ProtocolTests(SharedServer shared)
     {
         using var channel = Server.Channel();
         var payload = ByteString.CopyFrom(Enumerable.Range(0, 900_000).Select(i => (byte)(i * 7)).ToArray());
-        var reply = await channel.UnaryAsync(EchoMethods.Echo, new EchoRequest { Payload = payload },
-            new CallOptions { CancellationToken = Ct });
+        var reply = await TestServer.EchoClient(channel).EchoAsync(new EchoRequest { Payload = payload },
+            cancellationToken: Ct);
         Assert.Equal(payload, reply.Payload);
     }
 }

@@ -17,8 +17,8 @@ internal static class DemoInterpretation
     {
         await using var host = await InferenceServerHost.StartAsync(new GrpcServerOptions { Port = 0 },
             new ServingOptions { RepositoryPath = repository, WatchRepository = false }, logging => logging.ClearProviders(), ct);
-        using var channel = GrpcChannel.ForAddress(host.Address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
-        var client = new InterpretationServiceClient(channel);
+        using var server = ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()] });
+        var client = server.Interpretation;
 
         var positives = FastaReader.Read(Path.Combine(dataFolder, "clip-like", "test.fa.gz"))
             .Where(r => r.Labels[0] == 1).Take(5).Select(r => (r.Id, r.Sequence)).ToList();

@@ -35,9 +35,9 @@ internal static class DemoQuery
         var grpc = new GrpcServerOptions { Port = 0 };
         var serving = new ServingOptions { RepositoryPath = repository, WatchRepository = false };
         await using var host = await InferenceServerHost.StartAsync(grpc, serving, logging => logging.ClearProviders(), ct);
-        using var channel = GrpcChannel.ForAddress(host.Address);
-        var client = new ModelServiceClient(channel);
-        var models = (await client.ListModelsAsync(new ListModelsRequest())).Models;
+        using var server = ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()] });
+        var client = server.Models;
+        var models = (await client.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct)).Models;
         if (models.Count == 0) throw new InvalidOperationException($"the server at {host.Address} loaded no model from {repository}");
 
         var report = new StringBuilder($"server {host.Address} serving {models.Count} models");
@@ -52,7 +52,7 @@ internal static class DemoQuery
         return report.ToString();
     }
 
-    private static async Task<List<Prediction>> PredictAsync(ModelServiceClient client, ModelInfo model, List<SequenceRecord> records)
+    private static async Task<List<Prediction>> PredictAsync(ModelService.ModelServiceClient client, ModelInfo model, List<SequenceRecord> records)
     {
         var manifest = ModelManifestJson.Parse(Encoding.UTF8.GetBytes(model.ManifestJson), $"manifest of {model.Name}");
         var encoder = model.Inputs.Count > 1 ? new InputEncoder(manifest.Encoding) : null;
@@ -71,7 +71,7 @@ internal static class DemoQuery
                     encoded.Values.AddRange(tensor.Data);
                     request.Encoded.Add(encoded);
                 }
-            var response = await client.PredictAsync(request, new CallOptions().WithTimeout(TimeSpan.FromMinutes(1)));
+            var response = await client.PredictAsync(request, deadline: DateTime.UtcNow.AddMinutes(1));
             predictions.AddRange(response.Predictions);
         }
         return predictions;

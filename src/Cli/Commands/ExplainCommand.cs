@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Grpc.Core;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
 using RbpPipeline.Interpretation.Motifs;
 using RbpPipeline.Interpretation.Sequences;
 using RbpPipeline.Trainer.Data;
@@ -53,9 +53,10 @@ public static class ExplainCommand
         var motifWidth = new Option<int>("--motif-width") { Description = "Window width for --motifs", DefaultValueFactory = _ => 8 };
         var allowResize = new Option<bool>("--allow-resize") { Description = "Let the server crop or pad sequences of the wrong length" };
         var batch = new Option<int>("--batch") { Description = "Sequences per request", DefaultValueFactory = _ => 256 };
+        var inFlight = new Option<int?>("--in-flight") { Description = "Requests in flight at once, spread over the --server replicas (default: 2 per --server)" };
         var command = new Command("explain", "Attribution maps or in-silico mutagenesis of sequences, computed by a running server")
         {
-            input, method, steps, rule, baseline, reference, seed, hypothetical, pictures, motifs, motifWidth, allowResize, batch,
+            input, method, steps, rule, baseline, reference, seed, hypothetical, pictures, motifs, motifWidth, allowResize, batch, inFlight,
         };
         foreach (var option in common.All.Concat(connection.All)) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
@@ -67,10 +68,11 @@ public static class ExplainCommand
                 var records = ReadSequences(path);
                 var output = parse.GetValue(common.Out)!;
                 output.Create();
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(connection.Server)!, connection.ChannelOptions(parse));
-                var client = new InterpretationServiceClient(channel);
+                using var server = connection.Open(parse);
+                var client = server.Interpretation;
                 var settings = new ExplainSettings(parse.GetValue(common.Model)!, parse.GetValue(common.Version), target, parse.GetValue(allowResize),
-                    Math.Max(1, parse.GetValue(batch)), Math.Max(0, parse.GetValue(pictures)), output);
+                    Math.Max(1, parse.GetValue(batch)), Math.Max(0, parse.GetValue(pictures)), output,
+                    Math.Max(1, parse.GetValue(inFlight) ?? connection.DefaultInFlight(parse, 2)));
                 if (parse.GetValue(method) == "ism")
                 {
                     await MutagenesisAsync(client, settings, records, cancellationToken);
@@ -110,7 +112,9 @@ public static class ExplainCommand
         return command;
     }
 
-    internal sealed record ExplainSettings(string Model, long Version, Target Target, bool AllowResize, int Batch, int Pictures, DirectoryInfo Output);
+    /// <param name="InFlight">Batches whose calls run at once (each a bounded call that round robin may give to another replica).</param>
+    internal sealed record ExplainSettings(string Model, long Version, Target Target, bool AllowResize, int Batch, int Pictures, DirectoryInfo Output,
+        int InFlight = 2, int MaxAttempts = 5);
 
     private static List<(string Id, string Sequence)> ReadSequences(string path)
     {
@@ -153,24 +157,32 @@ public static class ExplainCommand
         };
     }
 
-    internal static async Task<List<Attribution>> AttributeAsync(InterpretationServiceClient client, ExplainSettings settings, AttributeRequest template,
+    internal static async Task<List<Attribution>> AttributeAsync(InterpretationService.InterpretationServiceClient client, ExplainSettings settings, AttributeRequest template,
         List<(string Id, string Sequence)> records, CancellationToken cancellationToken)
     {
         var results = new List<Attribution>(records.Count);
-        for (var start = 0; start < records.Count; start += settings.Batch)
-        {
-            var request = template.Clone();
-            request.Model = settings.Model;
-            request.Version = settings.Version;
-            request.Target = settings.Target;
-            request.Inputs = Batch(records.Skip(start).Take(settings.Batch), settings.AllowResize);
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(client.Attribute(request, new CallOptions { CancellationToken = cancellationToken }), cancellationToken))
-                foreach (var attribution in response.Attributions)
+        await BoundedCalls.RunOrderedAsync(Starts(records.Count, settings.Batch), settings.InFlight, settings.MaxAttempts,
+            async (start, ct) =>
+            {
+                var request = template.Clone();
+                request.Model = settings.Model;
+                request.Version = settings.Version;
+                request.Target = settings.Target;
+                request.Inputs = Batch(records.Skip(start).Take(settings.Batch), settings.AllowResize);
+                using var call = client.Attribute(request, cancellationToken: ct);
+                var responses = new List<AttributeResponse>();
+                await foreach (var response in call.ResponseStream.ReadAllAsync(ct)) responses.Add(response);
+                return responses;
+            },
+            (start, responses) =>
+            {
+                foreach (var attribution in responses.SelectMany(r => r.Attributions))
                 {
                     attribution.Index += start;
                     results.Add(attribution);
                 }
-        }
+                return Task.CompletedTask;
+            }, cancellationToken);
         results.Sort((a, b) => a.Index.CompareTo(b.Index));
         WriteAttributions(results, template.Hypothetical, settings.Output);
         for (var i = 0; i < Math.Min(settings.Pictures, results.Count); i++)
@@ -242,23 +254,35 @@ public static class ExplainCommand
         return matrix;
     }
 
-    private static async Task MutagenesisAsync(InterpretationServiceClient client, ExplainSettings settings, List<(string Id, string Sequence)> records,
+    private static async Task MutagenesisAsync(InterpretationService.InterpretationServiceClient client, ExplainSettings settings, List<(string Id, string Sequence)> records,
         CancellationToken cancellationToken)
     {
         var table = new StringBuilder("id\tposition\treference\tA\tC\tG\tU\tnorm\n");
         var pictures = 0;
-        for (var start = 0; start < records.Count; start += settings.Batch)
-        {
-            var request = new MutagenesisRequest
+        await BoundedCalls.RunOrderedAsync(Starts(records.Count, settings.Batch), settings.InFlight, settings.MaxAttempts,
+            async (start, ct) =>
             {
-                Model = settings.Model,
-                Version = settings.Version,
-                Target = settings.Target,
-                Inputs = Batch(records.Skip(start).Take(settings.Batch), settings.AllowResize),
-            };
-            var responses = new List<MutagenesisResponse>();
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(client.Mutagenesis(request, new CallOptions { CancellationToken = cancellationToken }), cancellationToken))
-                responses.Add(response);
+                var request = new MutagenesisRequest
+                {
+                    Model = settings.Model,
+                    Version = settings.Version,
+                    Target = settings.Target,
+                    Inputs = Batch(records.Skip(start).Take(settings.Batch), settings.AllowResize),
+                };
+                using var call = client.Mutagenesis(request, cancellationToken: ct);
+                var responses = new List<MutagenesisResponse>();
+                await foreach (var response in call.ResponseStream.ReadAllAsync(ct)) responses.Add(response);
+                return responses;
+            },
+            (_, responses) =>
+            {
+                Append(responses);
+                return Task.CompletedTask;
+            }, cancellationToken);
+        ResultFiles.Write(settings.Output, "ism.tsv", table.ToString());
+
+        void Append(List<MutagenesisResponse> responses)
+        {
             foreach (var r in responses.OrderBy(r => r.Index))
             {
                 var length = r.WindowLength;
@@ -278,7 +302,12 @@ public static class ExplainCommand
                 }
             }
         }
-        ResultFiles.Write(settings.Output, "ism.tsv", table.ToString());
+    }
+
+    /// <summary>The first index of every batch of <paramref name="size"/> among <paramref name="count"/> records.</summary>
+    private static IEnumerable<int> Starts(int count, int size)
+    {
+        for (var start = 0; start < count; start += size) yield return start;
     }
 
     private static SequenceBatch Batch(IEnumerable<(string Id, string Sequence)> records, bool allowResize)

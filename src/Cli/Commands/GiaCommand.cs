@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.Interpretation.Motifs;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Visualization;
@@ -126,8 +126,9 @@ public static class GiaCommand
                 request.ReturnLocalEffects = keepAll || request.ExperimentCase != GlobalImportanceRequest.ExperimentOneofCase.KmerScan;
                 var output = parse.GetValue(shared.Common.Out)!;
                 output.Create();
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(shared.Connection.Server)!, shared.Connection.ChannelOptions(parse));
-                var (conditions, last) = await RunAsync(new InterpretationServiceClient(channel), request, cancellationToken);
+                // One experiment is one call: it runs on one replica (another if that one is down when it starts).
+                using var server = shared.Connection.Open(parse);
+                var (conditions, last) = await RunAsync(server.Interpretation, request, cancellationToken);
                 Write(output, name, request, conditions, last, keepAll);
                 Console.Error.WriteLine($"{conditions.Count} conditions over {last.Backgrounds} backgrounds; results in {output.FullName}");
                 foreach (var c in conditions.Take(5))
@@ -149,12 +150,13 @@ public static class GiaCommand
     }
 
     /// <summary>Runs an experiment: every streamed condition in order, and the closing summary message.</summary>
-    internal static async Task<(List<Condition> Conditions, GlobalImportanceResponse Summary)> RunAsync(InterpretationServiceClient client,
+    internal static async Task<(List<Condition> Conditions, GlobalImportanceResponse Summary)> RunAsync(InterpretationService.InterpretationServiceClient client,
         GlobalImportanceRequest request, CancellationToken cancellationToken)
     {
         var conditions = new List<Condition>();
         GlobalImportanceResponse? last = null;
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(client.GlobalImportance(request, new CallOptions { CancellationToken = cancellationToken }), cancellationToken))
+        using var call = client.GlobalImportance(request, cancellationToken: cancellationToken);
+        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
             conditions.AddRange(response.Conditions);
             last = response;

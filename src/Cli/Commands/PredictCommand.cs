@@ -1,17 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Grpc.Core;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
 using RbpPipeline.Trainer.Data;
 
 namespace RbpPipeline.Cli.Commands;
 
 /// <summary>
-/// `rbp predict`: sends the sequences of a FASTA or TSV file (or standard input) to a running server over
-/// PredictStream in batches and writes a TSV with one row per sequence, in input order.
+/// `rbp predict`: sends the sequences of a FASTA or TSV file (or standard input) to a running server (or several
+/// replicas) as bounded Predict calls, several in flight, and writes a TSV with one row per sequence, in input order.
 /// </summary>
 public static class PredictCommand
 {
@@ -23,16 +22,15 @@ public static class PredictCommand
         var input = new Argument<string>("input") { Description = "FASTA (.fa/.fasta) or TSV file with a header naming 'sequence' (and 'id'); '-' reads standard input" };
         var output = new Option<FileInfo?>("--out") { Description = "Output TSV (standard output when absent)" };
         var batch = new Option<int>("--batch") { Description = "Sequences per request", DefaultValueFactory = _ => 256 };
-        var inFlight = new Option<int>("--in-flight") { Description = "Requests sent ahead of the responses", DefaultValueFactory = _ => 4 };
+        var inFlight = new Option<int?>("--in-flight") { Description = "Requests in flight at once (default: 4 per --server)" };
         var allowResize = new Option<bool>("--allow-resize") { Description = "Let the server crop or pad sequences of the wrong length" };
-        var command = new Command("predict", "Predict sequences from a file with a running server (streams batches over PredictStream)")
+        var command = new Command("predict", "Predict sequences from a file with a running server (batches spread over the --server replicas)")
         {
             model, version, input, output, batch, inFlight, allowResize,
         };
         foreach (var option in connection.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = connection.ChannelOptions(parse);
             var path = parse.GetValue(input)!;
             try
             {
@@ -40,10 +38,10 @@ public static class PredictCommand
                 await using var writer = parse.GetValue(output) is { } file
                     ? new StreamWriter(file.FullName, false, new UTF8Encoding(false))
                     : new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(connection.Server)!, options);
-                var count = await RunAsync(new ModelServiceClient(channel), parse.GetValue(model)!, parse.GetValue(version),
-                    SequenceInput.Read(reader, path == "-" ? "standard input" : path), writer, Math.Max(1, parse.GetValue(batch)), Math.Max(1, parse.GetValue(inFlight)),
-                    parse.GetValue(allowResize), cancellationToken);
+                using var server = connection.Open(parse);
+                var count = await RunAsync(server.Models, parse.GetValue(model)!, parse.GetValue(version),
+                    SequenceInput.Read(reader, path == "-" ? "standard input" : path), writer, Math.Max(1, parse.GetValue(batch)),
+                    Math.Max(1, parse.GetValue(inFlight) ?? connection.DefaultInFlight(parse, 4)), parse.GetValue(allowResize), cancellationToken);
                 Console.Error.WriteLine($"{count} sequences predicted");
                 return CliExitCodes.Success;
             }
@@ -52,7 +50,7 @@ public static class PredictCommand
                 Console.Error.WriteLine($"rbp predict: {e.StatusCode}: {e.Status.Detail}");
                 return CliExitCodes.Failure;
             }
-            catch (Exception e) when (e is DataFormatException or FormatException or IOException)
+            catch (Exception e) when (e is DataFormatException or FormatException or IOException or ArgumentException)
             {
                 Console.Error.WriteLine($"rbp predict: {e.Message}");
                 return CliExitCodes.Failure;
@@ -61,63 +59,41 @@ public static class PredictCommand
         return command;
     }
 
-    /// <summary>Streams <paramref name="records"/> in batches and writes the predictions as TSV in input order; returns the count.</summary>
-    public static async Task<long> RunAsync(ModelServiceClient client, string model, long version, IEnumerable<(string Id, string Sequence)> records,
-        TextWriter output, int batchSize, int inFlight, bool allowResize, CancellationToken cancellationToken)
+    /// <summary>Predicts <paramref name="records"/> in batches (bounded calls, spread over the replicas) and writes the TSV in input order; returns the count.</summary>
+    public static async Task<long> RunAsync(ModelService.ModelServiceClient client, string model, long version, IEnumerable<(string Id, string Sequence)> records,
+        TextWriter output, int batchSize, int inFlight, bool allowResize, CancellationToken cancellationToken, int maxAttempts = 5)
     {
-        using var call = client.PredictStream(new CallOptions { CancellationToken = cancellationToken });
-        using var window = new SemaphoreSlim(inFlight, inFlight);
-        var pending = new Dictionary<long, PredictResponse>();
-        long sent = 0, written = 0, count = 0;
+        long count = 0;
         var headerWritten = false;
-
-        var receive = Task.Run(async () =>
-        {
-            while (await call.ResponseStream.MoveNext(cancellationToken))
+        await BoundedCalls.RunOrderedAsync(Batches(), inFlight, maxAttempts,
+            (request, ct) => client.PredictAsync(request, cancellationToken: ct).ResponseAsync,
+            async (request, response) =>
             {
-                var response = call.ResponseStream.Current;
-                pending[long.Parse(response.Id, CultureInfo.InvariantCulture)] = response;
-                while (pending.Remove(written, out var next))
+                if (response.Predictions.Count != request.Sequences.Count)
+                    throw new IOException($"request {request.Id}: the server answered {response.Predictions.Count} predictions for {request.Sequences.Count} sequences");
+                if (!headerWritten) { await WriteHeaderAsync(output, response); headerWritten = true; }
+                foreach (var prediction in response.Predictions)
                 {
-                    if (!headerWritten) { await WriteHeaderAsync(output, next); headerWritten = true; }
-                    foreach (var prediction in next.Predictions)
-                    {
-                        await WriteRowAsync(output, prediction);
-                        count++;
-                    }
-                    written++;
-                    window.Release();
+                    await WriteRowAsync(output, prediction);
+                    count++;
                 }
-            }
-        }, cancellationToken);
-
-        var request = NewRequest(model, version, allowResize, sent);
-        foreach (var (id, sequence) in records)
-        {
-            request.Sequences.Add(sequence);
-            request.SequenceIds.Add(id);
-            if (request.Sequences.Count < batchSize) continue;
-            await SendAsync(request);
-            request = NewRequest(model, version, allowResize, ++sent);
-        }
-        if (request.Sequences.Count > 0) { await SendAsync(request); sent++; }
-        await call.RequestStream.CompleteAsync();
-        await receive;
+            }, cancellationToken);
         await output.FlushAsync(cancellationToken);
-        if (written != sent) throw new IOException($"the server answered {written} of {sent} requests");
         return count;
 
-        async Task SendAsync(PredictRequest r)
+        IEnumerable<PredictRequest> Batches()
         {
-            // Wait for a free slot, but fail fast if the response side has already failed.
-            var slot = window.WaitAsync(cancellationToken);
-            if (await Task.WhenAny(slot, receive) == receive && !slot.IsCompleted)
+            long sent = 0;
+            var request = NewRequest(model, version, allowResize, sent);
+            foreach (var (id, sequence) in records)
             {
-                await receive; // throws the server's status
-                throw new IOException("the server ended the stream before answering every request");
+                request.Sequences.Add(sequence);
+                request.SequenceIds.Add(id);
+                if (request.Sequences.Count < batchSize) continue;
+                yield return request;
+                request = NewRequest(model, version, allowResize, ++sent);
             }
-            await slot;
-            await call.RequestStream.WriteAsync(r, cancellationToken);
+            if (request.Sequences.Count > 0) yield return request;
         }
     }
 

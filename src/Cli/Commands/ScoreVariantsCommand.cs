@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography.X509Certificates;
 using RbpPipeline.Client;
 using RbpPipeline.Client.Variants;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 
 namespace RbpPipeline.Cli.Commands;
 
@@ -26,8 +25,8 @@ public static class ScoreVariantsCommand
         var strand = new Option<string>("--strand") { Description = "both (default; the strand with the larger |diff| is reported) or plus", DefaultValueFactory = _ => "both" };
         strand.AcceptOnlyFromAmong("both", "plus");
         var minAbsDiff = new Option<double?>("--min-abs-diff") { Description = "Write only variants with |diff| >= X for some model and task" };
-        var batch = new Option<int>("--batch") { Description = "Variants per request", DefaultValueFactory = _ => 512 };
-        var inFlight = new Option<int>("--in-flight") { Description = "Batches sent ahead of the responses", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch") { Description = "Variants per batch (one Predict call per model)", DefaultValueFactory = _ => 512 };
+        var inFlight = new Option<int?>("--in-flight") { Description = "Batches in flight at once (default: 4 per --server)" };
         var igScore = new Option<bool>("--ig-score")
         {
             Description = "Add ig_score: integrated gradients (zeros baseline, raw output) of the alt window minus the ref window, summed near the variant (costs 2 x steps gradient passes per variant, model and task)",
@@ -42,7 +41,6 @@ public static class ScoreVariantsCommand
         foreach (var option in connection.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var channelOptions = connection.ChannelOptions(parse);
             var modelList = parse.GetValue(models)!;
             if (!parse.GetValue(igScore) && (parse.GetResult(igWindow) is { Implicit: false } || parse.GetResult(igSteps) is { Implicit: false }))
             {
@@ -65,7 +63,7 @@ public static class ScoreVariantsCommand
                 Strand = parse.GetValue(strand) == "plus" ? StrandMode.Plus : StrandMode.Both,
                 MinAbsDiff = parse.GetValue(minAbsDiff),
                 BatchSize = Math.Max(1, parse.GetValue(batch)),
-                InFlight = Math.Max(1, parse.GetValue(inFlight)),
+                InFlight = Math.Max(1, parse.GetValue(inFlight) ?? connection.DefaultInFlight(parse, 4)),
                 Progress = Console.Error,
                 ProgressInPlace = !Console.IsErrorRedirected,
                 Interpretation = new VariantInterpretation
@@ -78,8 +76,8 @@ public static class ScoreVariantsCommand
             };
             try
             {
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(connection.Server)!, channelOptions);
-                var summary = await VariantScorer.RunAsync(new ModelServiceClient(channel), new InterpretationServiceClient(channel), options, cancellationToken);
+                using var server = connection.Open(parse);
+                var summary = await VariantScorer.RunAsync(server.Models, server.Interpretation, options, cancellationToken);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {options.OutputPath} in {summary.Elapsed.TotalSeconds:F1} s"));
                 return CliExitCodes.Success;
             }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 
 namespace RbpPipeline.Client.Variants;
 
@@ -56,14 +56,15 @@ internal sealed class VariantInterpreter : IDisposable
     private const int AttributeSequencesPerCall = 128;
     private const int MutagenesisSequencesPerCall = 32;
     private const int MaxCallsInFlight = 8;
+    private const int MaxAttempts = 5;
 
-    private readonly InterpretationServiceClient _client;
+    private readonly InterpretationService.InterpretationServiceClient _client;
     private readonly IReadOnlyList<ScoredModel> _models;
     private readonly int[] _offsets;
     private readonly VariantInterpretation _settings;
     private readonly SemaphoreSlim _calls = new(MaxCallsInFlight, MaxCallsInFlight);
 
-    private VariantInterpreter(InterpretationServiceClient client, IReadOnlyList<ScoredModel> models, VariantInterpretation settings)
+    private VariantInterpreter(InterpretationService.InterpretationServiceClient client, IReadOnlyList<ScoredModel> models, VariantInterpretation settings)
     {
         _client = client;
         _models = models;
@@ -76,7 +77,7 @@ internal sealed class VariantInterpreter : IDisposable
     /// Checks up front, with one small Attribute call per model, that IG can run (a model published without
     /// gradient.onnx would otherwise fail the first batch), so the error names the option and the model.
     /// </summary>
-    public static async Task<VariantInterpreter> CreateAsync(InterpretationServiceClient client, IReadOnlyList<ScoredModel> models,
+    public static async Task<VariantInterpreter> CreateAsync(InterpretationService.InterpretationServiceClient client, IReadOnlyList<ScoredModel> models,
         VariantInterpretation settings, CancellationToken cancellationToken)
     {
         settings.Validate();
@@ -99,8 +100,8 @@ internal sealed class VariantInterpreter : IDisposable
         var probe = AttributeRequest(model, 0, [new string('A', model.Length)]);
         try
         {
-            var call = _client.Attribute(probe, new CallOptions { CancellationToken = cancellationToken });
-            await foreach (var _ in InterpretationServiceClient.ReadAllAsync(call, cancellationToken).ConfigureAwait(false)) { }
+            using var call = _client.Attribute(probe, cancellationToken: cancellationToken);
+            await foreach (var _ in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false)) { }
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.Unimplemented)
         {
@@ -182,26 +183,32 @@ internal sealed class VariantInterpreter : IDisposable
         int start, int count, double[] sums, CancellationToken cancellationToken)
     {
         var request = AttributeRequest(model, task, sequences.GetRange(start, count));
-        var answered = new bool[count];
+        bool[] answered;
         await _calls.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var call = _client.Attribute(request, new CallOptions { CancellationToken = cancellationToken });
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(call, cancellationToken).ConfigureAwait(false))
-                foreach (var attribution in response.Attributions)
-                {
-                    var index = attribution.Index;
-                    if (index < 0 || index >= count || answered[index])
-                        throw new IOException($"Attribute (model {model.Name}, task {model.Tasks[task]}): the server answered input {index} of a call with {count} inputs, or twice");
-                    var map = attribution.Maps.FirstOrDefault(a => a.Input == "sequence")
-                        ?? throw new IOException($"Attribute (model {model.Name}): the answer for input {index} has no 'sequence' map");
-                    sums[start + index] = RegionSum(map, regions[start + (int)index], model);
-                    answered[index] = true;
-                }
+            // Sent again, whole, when its replica dies mid-stream (each sum is overwritten with the same value).
+            answered = await ReplicaRetry.RunAsync(async ct =>
+            {
+                var seen = new bool[count];
+                using var call = _client.Attribute(request, cancellationToken: ct);
+                await foreach (var response in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+                    foreach (var attribution in response.Attributions)
+                    {
+                        var index = attribution.Index;
+                        if (index < 0 || index >= count || seen[index])
+                            throw new IOException($"Attribute (model {model.Name}, task {model.Tasks[task]}): the server answered input {index} of a call with {count} inputs, or twice");
+                        var map = attribution.Maps.FirstOrDefault(a => a.Input == "sequence")
+                            ?? throw new IOException($"Attribute (model {model.Name}): the answer for input {index} has no 'sequence' map");
+                        sums[start + index] = RegionSum(map, regions[start + (int)index], model);
+                        seen[index] = true;
+                    }
+                return seen;
+            }, MaxAttempts, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
-            throw new RpcException(e.StatusCode, $"Attribute (model {model.Name}, task {model.Tasks[task]}, --ig-score): {e.Status.Detail}");
+            throw new RpcException(new Status(e.StatusCode, $"Attribute (model {model.Name}, task {model.Tasks[task]}, --ig-score): {e.Status.Detail}"));
         }
         finally
         {
@@ -316,26 +323,31 @@ internal sealed class VariantInterpreter : IDisposable
             WindowLength = 1,
             Inputs = new SequenceBatch { Sequences = { sequences } },
         };
-        var answered = new bool[sequences.Length];
+        bool[] answered;
         await _calls.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var call = _client.Mutagenesis(request, new CallOptions { CancellationToken = cancellationToken });
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(call, cancellationToken).ConfigureAwait(false))
+            answered = await ReplicaRetry.RunAsync(async ct =>
             {
-                if (response.Index < 0 || response.Index >= sequences.Length || answered[response.Index])
-                    throw new IOException($"Mutagenesis (model {model.Name}): the server answered input {response.Index} of a call with {sequences.Length} inputs, or twice");
-                if (!response.Columns.SequenceEqual(model.Tasks))
-                    throw new IOException($"Mutagenesis (model {model.Name}): output columns {string.Join(", ", response.Columns)} differ from the predictions' {string.Join(", ", model.Tasks)}");
-                if (response.WindowStart != position || response.WindowLength != 1 || response.RawDeltas.Count != 4 * model.Tasks.Count)
-                    throw new IOException($"Mutagenesis (model {model.Name}): window {response.WindowStart}+{response.WindowLength} with {response.RawDeltas.Count} raw deltas; asked for position {position}, length 1");
-                deltas[rows[response.Index]] = [.. response.RawDeltas];
-                answered[response.Index] = true;
-            }
+                var seen = new bool[sequences.Length];
+                using var call = _client.Mutagenesis(request, cancellationToken: ct);
+                await foreach (var response in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+                {
+                    if (response.Index < 0 || response.Index >= sequences.Length || seen[response.Index])
+                        throw new IOException($"Mutagenesis (model {model.Name}): the server answered input {response.Index} of a call with {sequences.Length} inputs, or twice");
+                    if (!response.Columns.SequenceEqual(model.Tasks))
+                        throw new IOException($"Mutagenesis (model {model.Name}): output columns {string.Join(", ", response.Columns)} differ from the predictions' {string.Join(", ", model.Tasks)}");
+                    if (response.WindowStart != position || response.WindowLength != 1 || response.RawDeltas.Count != 4 * model.Tasks.Count)
+                        throw new IOException($"Mutagenesis (model {model.Name}): window {response.WindowStart}+{response.WindowLength} with {response.RawDeltas.Count} raw deltas; asked for position {position}, length 1");
+                    deltas[rows[response.Index]] = [.. response.RawDeltas];
+                    seen[response.Index] = true;
+                }
+                return seen;
+            }, MaxAttempts, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
-            throw new RpcException(e.StatusCode, $"Mutagenesis (model {model.Name}, --ism): {e.Status.Detail}");
+            throw new RpcException(new Status(e.StatusCode, $"Mutagenesis (model {model.Name}, --ism): {e.Status.Detail}"));
         }
         finally
         {

@@ -4,7 +4,6 @@ using System.Text;
 using System.Threading.Channels;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
 
 namespace RbpPipeline.Client.Variants;
 
@@ -29,11 +28,14 @@ public sealed record VariantScoringOptions
     /// <summary>Write only variants with |diff| ≥ this for at least one model and task.</summary>
     public double? MinAbsDiff { get; init; }
 
-    /// <summary>Variants per request (each request carries 2 or 4 windows per variant).</summary>
+    /// <summary>Variants per batch: one Predict call per model, each carrying 2 or 4 windows per variant.</summary>
     public int BatchSize { get; init; } = 512;
 
-    /// <summary>Batches sent ahead of the responses (bounds memory).</summary>
+    /// <summary>Batches whose calls run at once (bounds memory); with several replicas, a few per replica keep them all busy.</summary>
     public int InFlight { get; init; } = 4;
+
+    /// <summary>Attempts of a batch whose replica went away (it is sent again, to a replica still up).</summary>
+    public int MaxAttempts { get; init; } = 5;
 
     /// <summary>Progress output (standard error in the CLI); null: none.</summary>
     public TextWriter? Progress { get; init; }
@@ -43,7 +45,7 @@ public sealed record VariantScoringOptions
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>IG-score and ISM values (off by default); they need an <see cref="InterpretationServiceClient"/>.</summary>
+    /// <summary>IG-score and ISM values (off by default); they need an <see cref="InterpretationService.InterpretationServiceClient"/>.</summary>
     public VariantInterpretation Interpretation { get; init; } = VariantInterpretation.None;
 }
 
@@ -73,17 +75,19 @@ public sealed class VariantScoringSummary
 }
 
 /// <summary>
-/// Scores the variants of a VCF with the models of a running server over one <c>PredictStream</c>: reference and
-/// alternative windows (both strands by default) in batches, every model per batch, a bounded number of batches in
-/// flight, outputs written in input order after every batch. With <see cref="VariantScoringOptions.Interpretation"/>,
+/// Scores the variants of a VCF with the models of a running server (or several replicas): reference and alternative
+/// windows (both strands by default) in batches, one unary Predict call per batch and model, a bounded number of
+/// batches in flight, outputs written in input order after every batch. Each call is a bounded piece of work, so
+/// round robin spreads the batches over the replicas, and a batch whose replica dies is sent again to another one
+/// (predictions are a pure function of the request, so the output is the same byte for byte). With <see cref="VariantScoringOptions.Interpretation"/>,
 /// each batch's merged scores get IG-scores and ISM values from <c>InterpretationService</c> once its predictions
 /// are in (they need the reported strand), while later batches are still predicted. See docs/variant-scoring.md.
 /// </summary>
 public static class VariantScorer
 {
-    public static async Task<IReadOnlyList<ScoredModel>> ResolveModelsAsync(ModelServiceClient client, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ScoredModel>> ResolveModelsAsync(ModelService.ModelServiceClient client, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        var listed = await client.ListModelsAsync(new ListModelsRequest(), new CallOptions { CancellationToken = cancellationToken }).ConfigureAwait(false);
+        var listed = await client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
         var result = new List<ScoredModel>();
         var wanted = names.Count == 0 ? listed.Models.Select(m => m.Name).OrderBy(n => n, StringComparer.Ordinal).ToList() : names;
         foreach (var name in wanted)
@@ -99,18 +103,18 @@ public static class VariantScorer
             // The output columns as the server names them ("task/class" for multiclass tasks): one probe prediction.
             var length = checked((int)sequence.Length);
             var probe = await client.PredictAsync(new PredictRequest { Model = info.Name, Version = info.Version, Sequences = { new string('A', length) } },
-                new CallOptions { CancellationToken = cancellationToken }).ConfigureAwait(false);
+                cancellationToken: cancellationToken).ConfigureAwait(false);
             result.Add(new ScoredModel(info.Name, info.Version, [.. probe.Tasks], length));
         }
         if (result.Count == 0) throw new ArgumentException("no model to score with (the server lists none that takes only a sequence)");
         return result;
     }
 
-    public static Task<VariantScoringSummary> RunAsync(ModelServiceClient client, VariantScoringOptions options, CancellationToken cancellationToken) =>
+    public static Task<VariantScoringSummary> RunAsync(ModelService.ModelServiceClient client, VariantScoringOptions options, CancellationToken cancellationToken) =>
         RunAsync(client, null, options, cancellationToken);
 
     /// <param name="interpretation">The server's InterpretationService; needed only with <see cref="VariantScoringOptions.Interpretation"/>.</param>
-    public static async Task<VariantScoringSummary> RunAsync(ModelServiceClient client, InterpretationServiceClient? interpretation, VariantScoringOptions options,
+    public static async Task<VariantScoringSummary> RunAsync(ModelService.ModelServiceClient client, InterpretationService.InterpretationServiceClient? interpretation, VariantScoringOptions options,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -146,15 +150,11 @@ public static class VariantScorer
         // Background work (receiving, interpreting, writing) stops with this token when the run fails.
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = abort.Token;
-        var awaiting = new Dictionary<long, Batch>(); // sent batches whose predictions are not all in
-        var gate = new object();
-        Exception? streamEnded = null;
+        var maxAttempts = Math.Max(1, options.MaxAttempts);
         var window = new SemaphoreSlim(inFlight, inFlight);
         var order = Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         long sent = 0, written = 0;
 
-        using var call = client.PredictStream(new CallOptions { CancellationToken = token });
-        var receive = Task.Run(ReceiveAsync, token);
         // Batches are written in the order they were sent, each once its scores (and interpretation values) are ready.
         var writer = Task.Run(async () =>
         {
@@ -203,9 +203,7 @@ public static class VariantScorer
                 throw new FormatException($"{options.OutputPath}: its last variant ({resume.LastKey.Replace('\t', ' ')}) was not found in {options.VcfPath}; the output belongs to another VCF");
             if (pending.Count > 0) await SendAsync(pending).ConfigureAwait(false);
             order.Writer.Complete();
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             await writer.ConfigureAwait(false);
-            await receive.ConfigureAwait(false);
         }
         finally
         {
@@ -228,90 +226,46 @@ public static class VariantScorer
             await slot.ConfigureAwait(false);
             var batch = new Batch(sent, [.. pending], models.Count);
             pending.Clear();
-            Exception? ended;
-            lock (gate)
-            {
-                ended = streamEnded;
-                if (ended is null) awaiting[batch.Number] = batch;
-            }
-            if (ended is not null) batch.Predicted.TrySetException(ended);
             batch.Scored = ScoreAsync(batch);
             await order.Writer.WriteAsync(batch, token).ConfigureAwait(false);
-            for (var m = 0; m < models.Count; m++)
-            {
-                var request = new PredictRequest
-                {
-                    Model = models[m].Name,
-                    Version = models[m].Version,
-                    Id = string.Create(CultureInfo.InvariantCulture, $"{batch.Number}/{m}"),
-                };
-                foreach (var (_, windows) in batch.Variants)
-                {
-                    var w = windows[m];
-                    request.Sequences.Add(w.Ref);
-                    request.Sequences.Add(w.Alt);
-                    if (strands == 2)
-                    {
-                        request.Sequences.Add(Nucleotides.ReverseComplement(w.Ref));
-                        request.Sequences.Add(Nucleotides.ReverseComplement(w.Alt));
-                    }
-                }
-                await call.RequestStream.WriteAsync(request, token).ConfigureAwait(false);
-            }
             sent++;
         }
 
-        // Merges strands and filters once the batch's predictions are in, then adds the interpretation values.
+        // One Predict call per model (each may land on another replica), then strands merged and filtered, then
+        // the interpretation values.
         async Task<ScoredVariant[]> ScoreAsync(Batch batch)
         {
-            await batch.Predicted.Task.ConfigureAwait(false);
+            await Task.WhenAll(Enumerable.Range(0, models.Count).Select(async m =>
+            {
+                var request = PredictRequestFor(batch, m);
+                batch.Responses[m] = await ReplicaRetry.RunAsync(
+                    ct => client.PredictAsync(request, cancellationToken: ct).ResponseAsync, maxAttempts, token).ConfigureAwait(false);
+            })).ConfigureAwait(false);
             var variants = Merge(batch, models, strands, options.MinAbsDiff);
             if (interpreter is not null) await interpreter.AddAsync(variants, token).ConfigureAwait(false);
             return variants;
         }
 
-        async Task ReceiveAsync()
+        PredictRequest PredictRequestFor(Batch batch, int m)
         {
-            Exception? failure = null;
-            try
+            var request = new PredictRequest
             {
-                while (await call.ResponseStream.MoveNext(token).ConfigureAwait(false))
+                Model = models[m].Name,
+                Version = models[m].Version,
+                Id = string.Create(CultureInfo.InvariantCulture, $"{batch.Number}/{m}"),
+            };
+            foreach (var (_, windows) in batch.Variants)
+            {
+                var w = windows[m];
+                request.Sequences.Add(w.Ref);
+                request.Sequences.Add(w.Alt);
+                if (strands == 2)
                 {
-                    var response = call.ResponseStream.Current;
-                    var slash = response.Id.IndexOf('/');
-                    var number = long.Parse(response.Id.AsSpan(0, slash), CultureInfo.InvariantCulture);
-                    var modelIndex = int.Parse(response.Id.AsSpan(slash + 1), CultureInfo.InvariantCulture);
-                    Batch? complete = null;
-                    lock (gate)
-                    {
-                        if (!awaiting.TryGetValue(number, out var batch)) throw new IOException($"the server answered request '{response.Id}', which is not awaited");
-                        batch.Responses[modelIndex] = response;
-                        if (--batch.Remaining == 0)
-                        {
-                            awaiting.Remove(number);
-                            complete = batch;
-                        }
-                    }
-                    complete?.Predicted.TrySetResult();
+                    request.Sequences.Add(Nucleotides.ReverseComplement(w.Ref));
+                    request.Sequences.Add(Nucleotides.ReverseComplement(w.Alt));
                 }
             }
-            catch (Exception e)
-            {
-                failure = e;
-                throw;
-            }
-            finally
-            {
-                // Batches still awaiting answers (or sent later) fail with the reason the stream ended.
-                List<Batch> orphans;
-                lock (gate)
-                {
-                    streamEnded = failure ?? new IOException("the server ended the stream before answering every request");
-                    orphans = [.. awaiting.Values];
-                    awaiting.Clear();
-                }
-                foreach (var orphan in orphans) orphan.Predicted.TrySetException(streamEnded);
-            }
+            return request;
         }
     }
 
@@ -384,11 +338,6 @@ public static class VariantScorer
         public (Variant Variant, VariantWindow[] Windows)[] Variants { get; } = variants;
 
         public PredictResponse?[] Responses { get; } = new PredictResponse?[models];
-
-        public int Remaining { get; set; } = models;
-
-        /// <summary>Completed when every model's response is in (or failed when the stream ended first).</summary>
-        public TaskCompletionSource Predicted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>The merged, filtered and interpreted variants; set before the batch is queued for writing.</summary>
         public Task<ScoredVariant[]>? Scored { get; set; }

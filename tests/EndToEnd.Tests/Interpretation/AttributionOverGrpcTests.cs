@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Globalization;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
@@ -118,7 +119,7 @@ public sealed class AttributionOverGrpcTests(InterpretedModels models)
         var sequences = models.AffinityTest.Take(3).Select(r => r.Sequence).ToList();
         var request = new MutagenesisRequest { Model = InterpretedModels.Affinity, Inputs = Batch(sequences) };
         var results = new List<MutagenesisResponse>();
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(models.Interpretation.Mutagenesis(request), ct)) results.Add(response);
+        await foreach (var response in models.Interpretation.Mutagenesis(request, cancellationToken: ct).ResponseStream.ReadAllAsync(ct)) results.Add(response);
         Assert.Equal(sequences.Count, results.Count);
 
         const string bases = "ACGU";
@@ -134,7 +135,7 @@ public sealed class AttributionOverGrpcTests(InterpretedModels models)
             var predict = new PredictRequest { Model = InterpretedModels.Affinity };
             predict.Sequences.AddRange(mutants);
             predict.Sequences.Add(sequence);
-            var explicitRaw = (await models.Models.PredictAsync(predict)).Predictions.Select(p => p.Raw[0]).ToList();
+            var explicitRaw = (await models.Models.PredictAsync(predict, cancellationToken: ct)).Predictions.Select(p => p.Raw[0]).ToList();
             var reference = explicitRaw[^1];
             Assert.Equal(reference, result.ReferenceRaw[0], 1e-5);
             var norms = new double[length];
@@ -185,7 +186,7 @@ public sealed class AttributionOverGrpcTests(InterpretedModels models)
             SequencesPerResponse = 5,
         };
         var attributions = new List<Attribution>();
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(models.Interpretation.Attribute(request), ct))
+        await foreach (var response in models.Interpretation.Attribute(request, cancellationToken: ct).ResponseStream.ReadAllAsync(ct))
             attributions.AddRange(response.Attributions);
         Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), attributions.Select(a => a.Index));
         return attributions;

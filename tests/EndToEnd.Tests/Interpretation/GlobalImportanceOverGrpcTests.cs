@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Text.RegularExpressions;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
@@ -89,7 +90,7 @@ public sealed class GlobalImportanceOverGrpcTests(InterpretedModels models)
     {
         var conditions = new List<Condition>();
         GlobalImportanceResponse? last = null;
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(models.Interpretation.GlobalImportance(request), TestContext.Current.CancellationToken))
+        await foreach (var response in models.Interpretation.GlobalImportance(request, cancellationToken: TestContext.Current.CancellationToken).ResponseStream.ReadAllAsync(TestContext.Current.CancellationToken))
         {
             conditions.AddRange(response.Conditions);
             last = response;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Client;
+using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Exporter.Pipeline;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Trainer.Checkpoints;
@@ -56,18 +57,21 @@ public sealed class InterpretedModels : IAsyncLifetime
 
     private readonly TempFolder _work = new("rbp-interp");
     private InferenceServerHost? _host;
-    private GrpcChannel? _channel;
+    private ServerConnection? _server;
 
     public string Folder => _work.Path;
 
-    public GrpcChannel Channel => _channel ?? throw new InvalidOperationException("the fixture has not started");
+    public ServerConnection Server => _server ?? throw new InvalidOperationException("the fixture has not started");
 
     /// <summary>The served address, for clients in other processes (the CLI).</summary>
     public string ServerAddress => _host?.Address.ToString() ?? throw new InvalidOperationException("the fixture has not started");
 
-    public InterpretationServiceClient Interpretation => new(Channel);
+    public InterpretationService.InterpretationServiceClient Interpretation => Server.Interpretation;
 
-    public ModelServiceClient Models => new(Channel);
+    public ModelService.ModelServiceClient Models => Server.Models;
+
+    /// <summary>The served model repository, for servers in other processes.</summary>
+    public string Repository => _work.File("models");
 
     public Checkpoint OpenCheckpoint(string model) => Checkpoint.Open(_work.File(Path.Combine("runs", model, "checkpoint")));
 
@@ -90,12 +94,12 @@ public sealed class InterpretedModels : IAsyncLifetime
         _host = await InferenceServerHost.StartAsync(new GrpcServerOptions { Port = 0 },
             new ServingOptions { RepositoryPath = _work.File("models"), WatchRepository = false },
             logging => logging.ClearProviders(), CancellationToken.None);
-        _channel = GrpcChannel.ForAddress(_host.Address, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024 });
+        _server = ServerConnection.Open(new ServerOptions { Servers = [_host.Address.ToString()], MaxReceiveMessageSize = 256 * 1024 * 1024 });
     }
 
     public async ValueTask DisposeAsync()
     {
-        _channel?.Dispose();
+        _server?.Dispose();
         if (_host is not null) await _host.DisposeAsync();
         _work.Dispose();
     }

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Client;
@@ -62,9 +63,9 @@ public sealed class RealClipMotifTests
 
         await using var host = await InferenceServerHost.StartAsync(new GrpcServerOptions { Port = 0 },
             new ServingOptions { RepositoryPath = work.File("models"), WatchRepository = false }, logging => logging.ClearProviders(), ct);
-        using var channel = GrpcChannel.ForAddress(host.Address);
-        var client = new InterpretationServiceClient(channel);
-        var names = (await new ModelServiceClient(channel).ListModelsAsync(new ListModelsRequest())).Models.Select(m => m.Name).ToList();
+        using var server = ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()] });
+        var client = server.Interpretation;
+        var names = (await server.Models.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct)).Models.Select(m => m.Name).ToList();
         var failures = new List<string>();
         foreach (var (experiment, motif) in Known)
         {
@@ -78,7 +79,7 @@ public sealed class RealClipMotifTests
             };
             request.Background.Reference.Sequences.AddRange(negatives.Select(r => r.Sequence));
             var ranked = new List<Condition>();
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(client.GlobalImportance(request), ct)) ranked.AddRange(response.Conditions);
+            await foreach (var response in client.GlobalImportance(request, cancellationToken: ct).ResponseStream.ReadAllAsync(ct)) ranked.AddRange(response.Conditions);
             var top = string.Join(", ", ranked.Take(5).Select(c => $"{c.Pattern} {c.GlobalImportance:F3}"));
             TestContext.Current.SendDiagnosticMessage($"{experiment}: {top}");
             if (!motif.IsMatch(ranked[0].Pattern)) failures.Add($"{experiment}: top 5-mers {top}");

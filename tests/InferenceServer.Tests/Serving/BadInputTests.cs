@@ -1,6 +1,6 @@
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.InferenceServer.Tests.Support;
 
 namespace RbpPipeline.InferenceServer.Tests.Serving;
@@ -13,7 +13,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CallOptions Options => new() { CancellationToken = Ct };
+    private static CallOptions Options => new(cancellationToken: Ct);
 
     public async ValueTask InitializeAsync()
     {
@@ -72,7 +72,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Bad_requests_get_the_right_status_and_the_server_keeps_serving(string description, PredictRequest request,
         StatusCode expected, string detail)
     {
-        var e = await Assert.ThrowsAsync<RpcException>(() => _server.Models.PredictAsync(request, Options));
+        var e = await Assert.ThrowsAsync<RpcException>(() => _server.Models.PredictAsync(request, Options).ResponseAsync);
         Assert.True(expected == e.StatusCode, $"{description}: {e.StatusCode} {e.Status.Detail}");
         Assert.Contains(detail, e.Status.Detail);
         var ok = await _server.Models.PredictAsync(Request(), Options);
@@ -111,10 +111,10 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Unauthenticated_calls_are_refused_when_a_token_is_configured()
     {
         await using var server = await ServingServer.StartAsync(_repo, configureGrpc: g => g.BearerTokens.Add("s3cret"));
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request(), Options));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request(), Options).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-        using var channel = GrpcChannel.ForAddress(server.Host.Address, new GrpcChannelOptions { BearerToken = "s3cret" });
-        Assert.Single((await new ModelServiceClient(channel).PredictAsync(Request(), Options)).Predictions);
+        using var channel = ServerConnection.Open(new ServerOptions { Servers = [server.Host.Address.ToString()], BearerToken = "s3cret" });
+        Assert.Single((await channel.Models.PredictAsync(Request(), Options)).Predictions);
     }
 }
 
@@ -132,10 +132,10 @@ public sealed class DeadlineTests
         await using var server = await ServingServer.StartAsync(repo, o => o.MaxQueueDelay = TimeSpan.FromSeconds(3));
         var request = new PredictRequest { Model = "m", Sequences = { new string('A', 20) } };
         // Connection and first-call warm-up, so the 300 ms deadline below measures the queue, not a cold start.
-        await server.Models.ListModelsAsync(new ListModelsRequest(), new CallOptions { CancellationToken = Ct });
+        await server.Models.ListModelsAsync(new ListModelsRequest(), cancellationToken: Ct);
         var started = DateTime.UtcNow;
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct }.WithTimeout(TimeSpan.FromMilliseconds(300))));
+            server.Models.PredictAsync(request, new CallOptions(deadline: DateTime.UtcNow.Add(TimeSpan.FromMilliseconds(300)), cancellationToken: Ct)).ResponseAsync);
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2.5));
         // The server's timer and the client's own deadline race: the server records whichever ended the call (on a

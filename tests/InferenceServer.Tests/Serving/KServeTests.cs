@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.InferenceServer.KServe.V2;
 
 namespace RbpPipeline.InferenceServer.Tests.Serving;
@@ -20,7 +20,7 @@ public sealed class KServeTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CallOptions Options => new() { CancellationToken = Ct };
+    private static CallOptions Options => new(cancellationToken: Ct);
 
     public async ValueTask InitializeAsync()
     {
@@ -92,19 +92,19 @@ public sealed class KServeTests : IAsyncLifetime
     [Fact]
     public async Task Metadata_and_readiness()
     {
-        Assert.True((await _server.Channel.UnaryAsync(ServingServer.ServerLive, new ServerLiveRequest(), Options)).Live);
-        Assert.True((await _server.Channel.UnaryAsync(ServingServer.ServerReady, new ServerReadyRequest(), Options)).Ready);
-        Assert.True((await _server.Channel.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "m" }, Options)).Ready);
-        Assert.True((await _server.Channel.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "m", Version = "1" }, Options)).Ready);
-        Assert.False((await _server.Channel.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "m", Version = "3" }, Options)).Ready);
-        Assert.False((await _server.Channel.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "other" }, Options)).Ready);
+        Assert.True((await _server.UnaryAsync(ServingServer.ServerLive, new ServerLiveRequest())).Live);
+        Assert.True((await _server.UnaryAsync(ServingServer.ServerReady, new ServerReadyRequest())).Ready);
+        Assert.True((await _server.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "m" })).Ready);
+        Assert.True((await _server.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "m", Version = "1" })).Ready);
+        Assert.False((await _server.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "m", Version = "3" })).Ready);
+        Assert.False((await _server.UnaryAsync(ServingServer.ModelReady, new ModelReadyRequest { Name = "other" })).Ready);
 
-        var server = await _server.Channel.UnaryAsync(ServingServer.ServerMetadata, new ServerMetadataRequest(), Options);
+        var server = await _server.UnaryAsync(ServingServer.ServerMetadata, new ServerMetadataRequest());
         Assert.Equal("rbp-inference-server", server.Name);
         Assert.Contains("execution_provider:CPUExecutionProvider", server.Extensions);
         Assert.Contains(server.Extensions, e => e.StartsWith("execution_provider_reason:", StringComparison.Ordinal));
 
-        var model = await _server.Channel.UnaryAsync(ServingServer.ModelMetadata, new ModelMetadataRequest { Name = "m" }, Options);
+        var model = await _server.UnaryAsync(ServingServer.ModelMetadata, new ModelMetadataRequest { Name = "m" });
         Assert.Equal(["1", "2"], model.Versions);
         Assert.Equal("onnxruntime_onnx", model.Platform);
         var input = Assert.Single(model.Inputs);

@@ -3,7 +3,7 @@ using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
 using EncodedTensor = RbpPipeline.Contracts.SequenceEncoding.EncodedTensor;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 
 namespace RbpPipeline.InferenceServer.Tests.Serving;
 
@@ -12,7 +12,7 @@ public sealed class LoadTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CallOptions Options => new() { CancellationToken = Ct };
+    private static CallOptions Options => new(cancellationToken: Ct);
 
     [Fact]
     public async Task Concurrent_small_requests_are_merged_into_batches_and_each_gets_its_own_answer()
@@ -27,7 +27,7 @@ public sealed class LoadTests
         var before = await server.MetricAsync("rbp_batch_size_count{model=\"m:1\"}");
 
         var responses = await Task.WhenAll(sequences.Select(s =>
-            server.Models.PredictAsync(new PredictRequest { Model = "m", Id = s, Sequences = { s } }, Options)));
+            server.Models.PredictAsync(new PredictRequest { Model = "m", Id = s, Sequences = { s } }, Options).ResponseAsync));
 
         var batches = await server.MetricAsync("rbp_batch_size_count{model=\"m:1\"}") - before;
         var rows = await server.MetricAsync("rbp_batch_size_sum{model=\"m:1\"}") - 1;
@@ -141,7 +141,7 @@ public sealed class LoadTests
                 try
                 {
                     await server.Models.PredictAsync(new PredictRequest { Model = "m", Sequences = { new string('A', 20) } },
-                        new CallOptions { CancellationToken = Ct }.WithTimeout(TimeSpan.FromSeconds(10)));
+                        new CallOptions(deadline: DateTime.UtcNow.Add(TimeSpan.FromSeconds(10)), cancellationToken: Ct));
                     statuses.Add(StatusCode.OK);
                 }
                 catch (RpcException e) { statuses.Add(e.StatusCode); details.Add($"{e.StatusCode}: {e.Status.Detail}"); }

@@ -3,7 +3,7 @@ using RbpPipeline.Client;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using SeqEncodedTensor = RbpPipeline.Contracts.SequenceEncoding.EncodedTensor;
 using ProtoEncodedTensor = RbpPipeline.Contracts.Rbp.V1.EncodedTensor;
 
@@ -44,7 +44,7 @@ public sealed class PredictTests : IAsyncLifetime
         request.Sequences.AddRange(sequences);
         request.SequenceIds.AddRange(sequences.Select((_, i) => $"s{i}"));
 
-        var response = await _server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct });
+        var response = await _server.Models.PredictAsync(request, new CallOptions(cancellationToken: Ct));
 
         Assert.Equal("r1", response.Id);
         Assert.Equal(2, response.Version); // the latest
@@ -88,7 +88,7 @@ public sealed class PredictTests : IAsyncLifetime
             request.Encoded.Add(proto);
         }
 
-        var response = await _server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct });
+        var response = await _server.Models.PredictAsync(request, new CallOptions(cancellationToken: Ct));
 
         using var oracle = new InProcessModel(_repo.VersionFolder("deepripe", 1));
         var expected = oracle.Run(tensors);
@@ -104,9 +104,9 @@ public sealed class PredictTests : IAsyncLifetime
     public async Task An_older_version_can_be_named()
     {
         var request = new PredictRequest { Model = "rbfox", Version = 1, Sequences = { new string('A', 20) } };
-        var v1 = await _server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct });
+        var v1 = await _server.Models.PredictAsync(request, new CallOptions(cancellationToken: Ct));
         request.Version = 2;
-        var v2 = await _server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct });
+        var v2 = await _server.Models.PredictAsync(request, new CallOptions(cancellationToken: Ct));
         Assert.Equal(1, v1.Version);
         Assert.Equal(2, v2.Version);
         Assert.NotEqual(v1.Predictions[0].Raw[0], v2.Predictions[0].Raw[0]);
@@ -117,7 +117,7 @@ public sealed class PredictTests : IAsyncLifetime
     {
         var core = new string('G', 20);
         var request = new PredictRequest { Model = "rbfox", Sequences = { "AA" + core + "UU", core[..18] }, AllowResize = true };
-        var response = await _server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct });
+        var response = await _server.Models.PredictAsync(request, new CallOptions(cancellationToken: Ct));
         using var oracle = new InProcessModel(_repo.VersionFolder("rbfox", 2));
         var encoder = new SequenceEncoder(TestModelRepository.Encoding(new TestModelSpec()));
         var expected = oracle.Run([new SeqEncodedTensor("sequence", Nucleotides.ChannelNames, 20, encoder.EncodeBatch([core, "N" + core[..18] + "N"]))]);
@@ -128,7 +128,7 @@ public sealed class PredictTests : IAsyncLifetime
     [Fact]
     public async Task ListModels_reports_versions_tasks_inputs_metrics_parity_and_the_manifest()
     {
-        var response = await _server.Models.ListModelsAsync(new ListModelsRequest { NameFilter = "rbf" }, new CallOptions { CancellationToken = Ct });
+        var response = await _server.Models.ListModelsAsync(new ListModelsRequest { NameFilter = "rbf" }, new CallOptions(cancellationToken: Ct));
         Assert.Equal([2L, 1L], response.Models.Select(m => m.Version));
         var latest = response.Models[0];
         Assert.Equal("rbfox", latest.Name);
@@ -146,7 +146,7 @@ public sealed class PredictTests : IAsyncLifetime
         Assert.Equal(2, manifest.Version);
         Assert.Equal(File.ReadAllText(Path.Combine(_repo.VersionFolder("rbfox", 2), "manifest.json")), latest.ManifestJson);
 
-        var all = await _server.Models.ListModelsAsync(new ListModelsRequest(), new CallOptions { CancellationToken = Ct });
+        var all = await _server.Models.ListModelsAsync(new ListModelsRequest(), new CallOptions(cancellationToken: Ct));
         Assert.Equal(["deepripe", "rbfox", "rbfox"], all.Models.Select(m => m.Name));
         Assert.Equal(["region", "sequence"], all.Models[0].Inputs.Select(i => i.Name).Order());
     }
@@ -155,7 +155,7 @@ public sealed class PredictTests : IAsyncLifetime
     public async Task PredictStream_preserves_ids_and_answers_every_request()
     {
         var random = new Random(5);
-        using var call = _server.Models.PredictStream(new CallOptions { CancellationToken = Ct });
+        using var call = _server.Models.PredictStream(new CallOptions(cancellationToken: Ct));
         var sent = new Dictionary<string, List<string>>();
         var reader = Task.Run(async () =>
         {
@@ -193,7 +193,7 @@ public sealed class PredictTests : IAsyncLifetime
         var sequences = Enumerable.Range(0, 700).Select(_ => RandomSequence(random, 20)).ToList(); // max batch 256
         var request = new PredictRequest { Model = "rbfox" };
         request.Sequences.AddRange(sequences);
-        var response = await _server.Models.PredictAsync(request, new CallOptions { CancellationToken = Ct });
+        var response = await _server.Models.PredictAsync(request, new CallOptions(cancellationToken: Ct));
         using var oracle = new InProcessModel(_repo.VersionFolder("rbfox", 2));
         var encoder = new SequenceEncoder(TestModelRepository.Encoding(new TestModelSpec()));
         var expected = oracle.Run([new SeqEncodedTensor("sequence", Nucleotides.ChannelNames, 20, encoder.EncodeBatch(sequences))]);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.Rbp.V1;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 
 namespace RbpPipeline.InferenceServer.Tests.Serving;
 
@@ -11,7 +11,7 @@ public sealed class RepositoryTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CallOptions Options => new() { CancellationToken = Ct };
+    private static CallOptions Options => new(cancellationToken: Ct);
 
     private static PredictRequest Request(string model = "m", long version = 0) =>
         new() { Model = model, Version = version, Sequences = { "ACGUACGUACGUACGUACGU", "GGGGGAAAAACCCCCUUUUU" } };
@@ -63,7 +63,7 @@ public sealed class RepositoryTests
         Assert.All(calls.Where(c => c.Started > swapped), c => Assert.Equal(2, c.Version));
         await v1.Disposed.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.True(server.Logged(LogLevel.Information, "sessions disposed"));
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request("m", 1), Options));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request("m", 1), Options).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
         Assert.Equal(1, await server.MetricAsync("rbp_model_load_events_total{model=\"m\",version=\"1\",event=\"unloaded\"}"));
     }
@@ -79,7 +79,7 @@ public sealed class RepositoryTests
 
         Assert.True(server.Logged(LogLevel.Warning, "model.onnx has SHA-256"));
         Assert.True(server.Logged(LogLevel.Warning, "corrupt or tampered"));
-        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request("bad"), Options))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request("bad"), Options).ResponseAsync)).StatusCode);
         Assert.Equal(2, (await server.Models.PredictAsync(Request("good"), Options)).Predictions.Count);
 
         // While serving: a tampered gradient graph, an unreadable manifest and a graph ONNX Runtime cannot load.
@@ -133,7 +133,7 @@ public sealed class RepositoryTests
         Assert.Equal(3, (await server.Models.PredictAsync(Request("late"), Options)).Version);
         Directory.Delete(Path.Combine(repo.Root, "late"), recursive: true);
         await ServingServer.WaitUntilAsync(() => server.Host.Repository.VersionsOf("late").Count == 0, what: "model 'late' to unload");
-        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request("late"), Options))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => server.Models.PredictAsync(Request("late"), Options).ResponseAsync)).StatusCode);
         Assert.Single((await server.Models.ListModelsAsync(new ListModelsRequest(), Options)).Models);
     }
 }

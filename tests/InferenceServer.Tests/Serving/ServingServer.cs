@@ -1,13 +1,11 @@
 using System.Globalization;
 using System.Net;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using RbpPipeline.Client;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
-
 using RbpPipeline.InferenceServer.Hosting;
-
 using RbpPipeline.InferenceServer.KServe.V2;
 using RbpPipeline.InferenceServer.Tests.Support;
 
@@ -18,41 +16,41 @@ public sealed class ServingServer : IAsyncDisposable
 {
     private readonly HttpClient _http = new();
 
-    private ServingServer(InferenceServerHost host, ListLoggerProvider logs, GrpcChannel channel)
+    private ServingServer(InferenceServerHost host, ListLoggerProvider logs, ServerConnection channel)
     {
         Host = host;
         Logs = logs;
         Channel = channel;
-        Models = new ModelServiceClient(channel);
+        Models = channel.Models;
     }
 
     public InferenceServerHost Host { get; }
 
     public ListLoggerProvider Logs { get; }
 
-    public GrpcChannel Channel { get; }
+    public ServerConnection Channel { get; }
 
-    public ModelServiceClient Models { get; }
+    public Contracts.Rbp.V1.ModelService.ModelServiceClient Models { get; }
 
     public string Target => $"{Host.Address.Host}:{Host.Address.Port}";
 
-    public static readonly GrpcMethod<ModelInferRequest, ModelInferResponse> ModelInfer =
-        GrpcMethod<ModelInferRequest, ModelInferResponse>.Create(GRPCInferenceService.Descriptor, "ModelInfer", MethodType.Unary);
+    public static readonly Method<ModelInferRequest, ModelInferResponse> ModelInfer =
+        ClientMethods.Create<ModelInferRequest, ModelInferResponse>(MethodType.Unary, "inference.GRPCInferenceService", "ModelInfer");
 
-    public static readonly GrpcMethod<ModelMetadataRequest, ModelMetadataResponse> ModelMetadata =
-        GrpcMethod<ModelMetadataRequest, ModelMetadataResponse>.Create(GRPCInferenceService.Descriptor, "ModelMetadata", MethodType.Unary);
+    public static readonly Method<ModelMetadataRequest, ModelMetadataResponse> ModelMetadata =
+        ClientMethods.Create<ModelMetadataRequest, ModelMetadataResponse>(MethodType.Unary, "inference.GRPCInferenceService", "ModelMetadata");
 
-    public static readonly GrpcMethod<ServerMetadataRequest, ServerMetadataResponse> ServerMetadata =
-        GrpcMethod<ServerMetadataRequest, ServerMetadataResponse>.Create(GRPCInferenceService.Descriptor, "ServerMetadata", MethodType.Unary);
+    public static readonly Method<ServerMetadataRequest, ServerMetadataResponse> ServerMetadata =
+        ClientMethods.Create<ServerMetadataRequest, ServerMetadataResponse>(MethodType.Unary, "inference.GRPCInferenceService", "ServerMetadata");
 
-    public static readonly GrpcMethod<ServerLiveRequest, ServerLiveResponse> ServerLive =
-        GrpcMethod<ServerLiveRequest, ServerLiveResponse>.Create(GRPCInferenceService.Descriptor, "ServerLive", MethodType.Unary);
+    public static readonly Method<ServerLiveRequest, ServerLiveResponse> ServerLive =
+        ClientMethods.Create<ServerLiveRequest, ServerLiveResponse>(MethodType.Unary, "inference.GRPCInferenceService", "ServerLive");
 
-    public static readonly GrpcMethod<ServerReadyRequest, ServerReadyResponse> ServerReady =
-        GrpcMethod<ServerReadyRequest, ServerReadyResponse>.Create(GRPCInferenceService.Descriptor, "ServerReady", MethodType.Unary);
+    public static readonly Method<ServerReadyRequest, ServerReadyResponse> ServerReady =
+        ClientMethods.Create<ServerReadyRequest, ServerReadyResponse>(MethodType.Unary, "inference.GRPCInferenceService", "ServerReady");
 
-    public static readonly GrpcMethod<ModelReadyRequest, ModelReadyResponse> ModelReady =
-        GrpcMethod<ModelReadyRequest, ModelReadyResponse>.Create(GRPCInferenceService.Descriptor, "ModelReady", MethodType.Unary);
+    public static readonly Method<ModelReadyRequest, ModelReadyResponse> ModelReady =
+        ClientMethods.Create<ModelReadyRequest, ModelReadyResponse>(MethodType.Unary, "inference.GRPCInferenceService", "ModelReady");
 
     public static async Task<ServingServer> StartAsync(TestModelRepository repository, Action<ServingOptions>? configure = null,
         Action<GrpcServerOptions>? configureGrpc = null, TimeSpan? shutdownTimeout = null)
@@ -77,11 +75,15 @@ public sealed class ServingServer : IAsyncDisposable
             logging.SetMinimumLevel(LogLevel.Debug);
             logging.AddFilter("Microsoft", LogLevel.Warning);
         }, TestContext.Current.CancellationToken, shutdownTimeout);
-        return new ServingServer(host, logs, GrpcChannel.ForAddress(host.Address));
+        return new ServingServer(host, logs, ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()] }));
     }
 
-    public Task<ModelInferResponse> InferAsync(ModelInferRequest request) =>
-        Channel.UnaryAsync(ModelInfer, request, new CallOptions { CancellationToken = TestContext.Current.CancellationToken });
+    public Task<ModelInferResponse> InferAsync(ModelInferRequest request) => UnaryAsync(ModelInfer, request);
+
+    /// <summary>A unary KServe call by method handle, over the connection's invoker.</summary>
+    public Task<TResponse> UnaryAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request)
+        where TRequest : class where TResponse : class =>
+        Channel.Invoker.AsyncUnaryCall(method, null, new CallOptions(cancellationToken: TestContext.Current.CancellationToken), request).ResponseAsync;
 
     public async Task<string> MetricsTextAsync() =>
         await _http.GetStringAsync(new Uri(Host.MetricsAddress!, "/metrics"), TestContext.Current.CancellationToken);

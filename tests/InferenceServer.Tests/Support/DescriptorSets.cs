@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using RbpPipeline.Grpc.Health.V1;
-using RbpPipeline.Grpc.Reflection.V1;
+using Grpc.Health.V1;
+using Grpc.Reflection.V1;
 using RbpPipeline.InferenceServer.Tests.Echo;
 
 namespace RbpPipeline.InferenceServer.Tests.Support;

@@ -67,8 +67,12 @@ public sealed class TestServer : IAsyncDisposable
         return new TestServer(app, logs);
     }
 
-    /// <summary>A channel of our own C# client (src/Client).</summary>
-    public GrpcChannel Channel(GrpcChannelOptions? options = null) => GrpcChannel.ForAddress(Address, options);
+    /// <summary>A Grpc.Net.Client channel to this server with our client options (token, CA, limits, gzip).</summary>
+    public ServerConnection Channel(ServerOptions? options = null) =>
+        ServerConnection.Open((options ?? new ServerOptions()) with { Servers = [Address.ToString()] });
+
+    /// <summary>The generated client of the test service over <paramref name="connection"/>.</summary>
+    public static RbpPipeline.InferenceServer.Tests.Echo.EchoService.EchoServiceClient EchoClient(ServerConnection connection) => new(connection.Invoker);
 
     /// <summary>A Grpc.Net.Client channel.</summary>
     public NetChannel NetChannel(NetChannelOptions? options = null) =>

@@ -3,7 +3,7 @@ using RbpPipeline.Client;
 using RbpPipeline.Client.Variants;
 using RbpPipeline.Contracts.Rbp.V1;
 using RbpPipeline.Contracts.SequenceEncoding;
-using RbpPipeline.Grpc;
+using Grpc.Core;
 using RbpPipeline.InferenceServer.Tests.Serving;
 
 namespace RbpPipeline.InferenceServer.Tests.Variants;
@@ -31,7 +31,7 @@ public sealed class VariantInterpretationTests : IAsyncLifetime
         _server = await ServingServer.StartAsync(_repo);
     }
 
-    private InterpretationServiceClient Interpretation => new(_server.Channel);
+    private InterpretationService.InterpretationServiceClient Interpretation => _server.Channel.Interpretation;
 
     private VariantScoringOptions Options(string output, VariantInterpretation interpretation, params string[] models) => new()
     {
@@ -155,7 +155,7 @@ public sealed class VariantInterpretationTests : IAsyncLifetime
             Inputs = new SequenceBatch { Sequences = { window } },
         };
         var answers = new List<Attribution>();
-        await foreach (var response in InterpretationServiceClient.ReadAllAsync(Interpretation.Attribute(request, new CallOptions { CancellationToken = Ct }), Ct))
+        await foreach (var response in Interpretation.Attribute(request, cancellationToken: Ct).ResponseStream.ReadAllAsync(Ct))
             answers.AddRange(response.Attributions);
         var map = Assert.Single(Assert.Single(answers).Maps);
         var sum = 0.0;
@@ -200,7 +200,7 @@ public sealed class VariantInterpretationTests : IAsyncLifetime
                 Inputs = new SequenceBatch { Sequences = { sequence } },
             };
             var responses = new List<MutagenesisResponse>();
-            await foreach (var response in InterpretationServiceClient.ReadAllAsync(Interpretation.Mutagenesis(request, new CallOptions { CancellationToken = Ct }), Ct))
+            await foreach (var response in Interpretation.Mutagenesis(request, cancellationToken: Ct).ResponseStream.ReadAllAsync(Ct))
                 responses.Add(response);
             Assert.Equal(Assert.Single(Assert.Single(responses).PositionNorms), D(row, "ism_norm"), 1e-5);
         }

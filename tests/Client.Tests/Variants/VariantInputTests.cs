@@ -1,6 +1,6 @@
 using RbpPipeline.Client.Variants;
 
-namespace RbpPipeline.InferenceServer.Tests.Variants;
+namespace RbpPipeline.Client.Tests.Variants;
 
 /// <summary>The FASTA index, the VCF reader and the window rules, without a server.</summary>
 public sealed class VariantInputTests : IDisposable
