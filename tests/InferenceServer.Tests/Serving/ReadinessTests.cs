@@ -53,9 +53,9 @@ public sealed class ReadinessTests
 
         Assert.Equal(ServingStatus.Serving, (await health.CheckAsync(request, cancellationToken: Ct)).Status);
         Assert.True(server.Logged(LogLevel.Warning, "refused"));
-        var unauthenticated = await Assert.ThrowsAsync<RbpPipeline.Grpc.RpcException>(async () =>
-            await server.Models.PredictAsync(new PredictRequest { Model = "m", Sequences = { new string('A', 20) } }, new RbpPipeline.Client.CallOptions { CancellationToken = Ct }));
-        Assert.Equal(RbpPipeline.Grpc.StatusCode.Unauthenticated, unauthenticated.StatusCode); // tokens are enforced; health simply needs none
+        var unauthenticated = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await server.Models.PredictAsync(new PredictRequest { Model = "m", Sequences = { new string('A', 20) } }, cancellationToken: Ct));
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, unauthenticated.StatusCode); // tokens are enforced; health simply needs none
 
         // A hot load: the watch sees SERVING and no change while version 2 loads.
         using (var watchCancel = CancellationTokenSource.CreateLinkedTokenSource(Ct))
