@@ -136,6 +136,30 @@ public sealed class SlurmExecutorTests
     }
 
     [Fact]
+    public async Task A_stage_that_needs_every_model_goes_to_a_follow_up_job_after_every_array()
+    {
+        using var folder = new TempFolder();
+        var config = Config();
+        var perModel = FanOutPlan.Of(config, PipelinePlanner.Plan(config));
+        // No stage needs every model today; a plan with one shows how it would be submitted.
+        var plan = perModel with { TaskStages = ["prepare", "train"], FollowUpStages = ["evaluate"] };
+        var sbatch = new FakeCommands(_ => new CommandResult(0, "11\n", ""), _ => new CommandResult(0, "12\n", ""), _ => new CommandResult(0, "13\n", ""));
+        var log = new StringWriter();
+        var run = new ExecutorRun { Rbp = ["rbp"], PipelineFile = "/p/pipeline.yaml", OutputRoot = folder.File("runs") };
+
+        var submission = await new SlurmExecutor(sbatch, log).SubmitAsync(config, plan, run, Ct);
+
+        Assert.Equal("13", submission.FollowUpJobId);
+        Assert.Equal(["--parsable", "--dependency=afterok:11:12", folder.File("runs/.slurm/rbp-pipeline-all.sbatch")], sbatch.Calls[2].Arguments);
+        var array = await File.ReadAllTextAsync(folder.File("runs/.slurm/rbp-pipeline-1.sbatch"), Ct);
+        Assert.Contains("--stage prepare --stage train --only", array);
+        var followUp = await File.ReadAllTextAsync(folder.File("runs/.slurm/rbp-pipeline-all.sbatch"), Ct);
+        Assert.Contains($"exec rbp train /p/pipeline.yaml --out {folder.File("runs")} --stage evaluate\n", followUp);
+        Assert.DoesNotContain("--array", followUp);
+        Assert.Contains("submitted follow-up job 13 (evaluate), after every array task succeeds", log.ToString());
+    }
+
+    [Fact]
     public async Task Status_reads_stage_records_failures_and_squeue_states()
     {
         using var folder = new TempFolder();
