@@ -5,13 +5,17 @@ namespace RbpPipeline.Trainer.Pipeline.Executors;
 /// <summary>Where one model stands: the stages whose records are on disk, its failure if any, and its job's state.</summary>
 public sealed record ModelProgress(string Model, IReadOnlyList<string> Done, string? FailedStage, string? FailureMessage, string? JobState)
 {
+    /// <summary>Training has saved epochs but not finished (a rerun resumes from them).</summary>
+    public bool TrainingStarted { get; init; }
+
     public bool Complete(IReadOnlyList<string> stages) => stages.All(Done.Contains);
 }
 
 /// <summary>
 /// <c>rbp train --status</c>: progress per model read from what the runner leaves in the output folder — the stage
 /// records (<c>&lt;out&gt;/&lt;model&gt;/stages/&lt;stage&gt;.json</c>, written only when a stage succeeds), each
-/// model's own <c>failure.json</c> (not the run-wide <c>failures.json</c>, which the last task to finish rewrites) — and, after <c>--executor slurm</c>, squeue's state of each model's array element.
+/// model's own <c>failure.json</c>, the training state of a training that saved epochs but did not finish
+/// (<c>part</c>), (not the run-wide <c>failures.json</c>, which the last task to finish rewrites) — and, after <c>--executor slurm</c>, squeue's state of each model's array element.
 /// </summary>
 public static class TrainingStatus
 {
@@ -25,7 +29,11 @@ public static class TrainingStatus
             var done = stages.Where(s => File.Exists(Path.Combine(records, s + ".json"))).ToList();
             var failure = ReadModelFailure(Path.Combine(outputRoot, plan.Name)) ?? default;
             var task = plan.Adaptation?.Entry ?? plan.Name;
-            return new ModelProgress(plan.Name, done, failure.Stage, failure.Message, jobStates.GetValueOrDefault(task));
+            var state = Path.Combine(outputRoot, plan.Adaptation?.Entry ?? plan.Name, Checkpoints.TrainingStateFile.FileName);
+            return new ModelProgress(plan.Name, done, failure.Stage, failure.Message, jobStates.GetValueOrDefault(task))
+            {
+                TrainingStarted = !done.Contains("train") && File.Exists(state),
+            };
         })];
     }
 
@@ -37,7 +45,7 @@ public static class TrainingStatus
         output.WriteLine("model".PadRight(width) + "  " + string.Join("  ", stages.Select((s, i) => s.PadRight(columns[i]))) + (showJobs ? "  job" : ""));
         foreach (var p in progress)
         {
-            var cells = stages.Select((s, i) => (p.Done.Contains(s) ? "done" : p.FailedStage == s ? "FAIL" : "-").PadRight(columns[i]));
+            var cells = stages.Select((s, i) => (p.Done.Contains(s) ? "done" : p.FailedStage == s ? "FAIL" : s == "train" && p.TrainingStarted ? "part" : "-").PadRight(columns[i]));
             var line = p.Model.PadRight(width) + "  " + string.Join("  ", cells) + (showJobs ? "  " + (p.JobState ?? "-") : "");
             output.WriteLine(line.TrimEnd() + (p.FailureMessage is { } m && p.FailedStage is not null ? $"  ({m})" : ""));
         }

@@ -169,6 +169,8 @@ public sealed class SlurmExecutorTests
         new SlurmSubmission(DateTimeOffset.UtcNow, [new SlurmArrayJob("77", ["rb-PUM2", "rb-QKI", "rb-RBFOX-2"])], null).Save(runs);
         foreach (var stage in new[] { "prepare", "train", "evaluate" }) Touch(runs, "rb-PUM2", stage);
         Touch(runs, "rb-QKI", "prepare");
+        Touch(runs, "rb-RBFOX-2", "prepare");
+        File.WriteAllText(Path.Combine(runs, "rb-RBFOX-2", RbpPipeline.Trainer.Checkpoints.TrainingStateFile.FileName), "");
         FailureReport.WriteModel(Path.Combine(runs, "rb-QKI"), new StageFailure("rb-QKI", "train", true, "IOException", "out of memory", null));
         var squeue = new FakeCommands(c =>
         {
@@ -185,6 +187,7 @@ public sealed class SlurmExecutorTests
         Assert.Equal("RUNNING", progress[2].JobState);
         Assert.Null(progress[3].JobState);
         Assert.Contains("rb-QKI      done     FAIL   -         -  (out of memory)", text.ToString());
+        Assert.Contains("rb-RBFOX-2  done     part   -         RUNNING", text.ToString());
         Assert.EndsWith("1 of 4 model(s) complete, 1 failed, 1 running, 0 pending\n", text.ToString().ReplaceLineEndings("\n"));
     }
 
