@@ -61,6 +61,9 @@ public sealed class TrainKeepGoingCliTests(ITestOutputHelper output)
         Assert.True(File.Exists(work.File("runs/rb-b/checkpoint/manifest.json")) && File.Exists(work.File("runs/rb-c/checkpoint/manifest.json")));
         using var report = JsonDocument.Parse(File.ReadAllText(work.File("runs/failures.json")));
         Assert.Equal(["rb-a"], report.RootElement.GetProperty("failed").EnumerateArray().Select(e => e.GetString()));
+        // Each model's own record (what `rbp train --status` reads): the failure, and none for the models that trained.
+        Assert.Contains("\"stage\": \"prepare\"", File.ReadAllText(work.File("runs/rb-a/failure.json")));
+        Assert.False(File.Exists(work.File("runs/rb-b/failure.json")));
     }
 
     [Fact]

@@ -6,12 +6,14 @@ using RbpPipeline.Trainer.Training;
 namespace RbpPipeline.Cli.Commands;
 
 /// <summary>
-/// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--device D] [--out runs] [--data DIR] [--force] [--fail-fast]`:
+/// `rbp train pipeline.yaml [--stage S]... [--only M]... [--threads N] [--device D] [--out runs] [--data DIR] [--force] [--fail-fast]
+/// [--executor local|slurm|kubernetes] [--status]`:
 /// runs the stages the pipeline file declares (prepare, train, evaluate, export, publish) for every model in it,
 /// skipping stages whose inputs and configuration are unchanged. A model whose stage fails is reported in one line
 /// and the others go on (unless --fail-fast); the run then ends with a summary, &lt;out&gt;/failures.json and exit 1. An RBP-ADDA entry (architecture rbpadda with source and
 /// target) is two models, &lt;entry&gt;-source and &lt;entry&gt;-target; its train stage prints a line per stage with the
-/// Pearson of both domains.
+/// Pearson of both domains. `--executor slurm|kubernetes` fans the models out over a cluster instead (see
+/// <see cref="TrainFanOut"/>); `--status` reports progress.
 /// </summary>
 public static class TrainCommand
 {
@@ -39,9 +41,21 @@ public static class TrainCommand
         {
             Description = "Stop at the first failed stage (default: a failed model is reported and the other models go on)",
         };
+        var onlyIndex = new Option<int?>("--only-index")
+        {
+            Description = "Run only one task: this 0-based index into the --only names (else into every model, an RBP-ADDA entry counting once); a cluster's task index",
+        };
+        var executor = new Option<string>("--executor")
+        {
+            Description = "local (train here), slurm (submit a job array, one task per model) or kubernetes (write an Indexed Job)",
+            DefaultValueFactory = _ => "local",
+        };
+        executor.AcceptOnlyFromAmong("local", "slurm", "kubernetes");
+        var status = new Option<bool>("--status") { Description = "Show each model's progress under --out (stages done, failures, Slurm job states) instead of training" };
+        var manifest = new Option<FileInfo?>("--output") { Description = "--executor kubernetes: write the Job manifests here (default: standard output)" };
         var command = new Command("train", "Run the stages of a pipeline file: prepare, train, evaluate, export, publish")
         {
-            file, stage, only, threads, device, output, data, force, failFast,
+            file, stage, only, threads, device, output, data, force, failFast, onlyIndex, executor, status, manifest,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -67,7 +81,20 @@ public static class TrainCommand
                 Console.Error.WriteLine($"rbp train: --device '{d}' is not a device: use auto, cpu, cuda or cuda:N");
                 return CliExitCodes.Usage;
             }
-            return await RunAsync(parse.GetValue(file)!.FullName, options, Console.Out, Console.Error, ct);
+            var path = parse.GetValue(file)!.FullName;
+            if (parse.GetValue(status))
+                return await TrainFanOut.StatusAsync(path, options, Console.Out, Console.Error, ct);
+            if (parse.GetValue(onlyIndex) is { } index)
+            {
+                if (TrainFanOut.OnlyIndex(path, options, index, Console.Error) is not { } selected) return CliExitCodes.Usage;
+                options = selected;
+            }
+            return parse.GetValue(executor) switch
+            {
+                "slurm" => await TrainFanOut.SubmitSlurmAsync(path, options, Console.Out, Console.Error, ct),
+                "kubernetes" => TrainFanOut.WriteKubernetes(path, options, parse.GetValue(manifest)?.FullName, Console.Out, Console.Error),
+                _ => await RunAsync(path, options, Console.Out, Console.Error, ct),
+            };
         });
         return command;
     }

@@ -29,16 +29,19 @@ public static class InferenceServingExtensions
         services.TryAddSingleton<OnnxSessionFactory>();
         services.TryAddSingleton<ModelRepository>();
         services.TryAddSingleton<Predictor>();
+        services.TryAddSingleton<ServerReadiness>();
         return builder;
     }
 
     /// <summary>
     /// Maps the serving services and <c>GET /metrics</c>, and keeps the health service's per-model statuses (service
     /// name = model name: SERVING while a version of it is served, NOT_SERVING once it is gone) in step with the
-    /// repository, so a load balancer can route by model.
+    /// repository, so a load balancer can route by model. <see cref="ServerReadiness.ServiceName"/> reports NOT_SERVING
+    /// until <see cref="ServerReadiness.InitialLoadFinished"/> and again from the moment the host begins stopping.
     /// </summary>
     public static WebApplication MapRbpModelServing(this WebApplication app)
     {
+
         app.MapGrpcService<ModelService>();
         app.MapGrpcService<InterpretationService>();
         app.MapGrpcService<KServeInferenceService>();
@@ -66,6 +69,9 @@ public static class InferenceServingExtensions
         {
             lock (served) foreach (var model in served) health.SetStatus(model, ServingStatus.NotServing);
         });
+        // Registered last, and stopping callbacks run last-registered first: readiness is the first status to change;
+        // Kestrel drains the calls in flight only after every callback has run.
+        app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<ServerReadiness>().Stopping);
         return app;
     }
 
@@ -84,7 +90,9 @@ public static class InferenceServingExtensions
 /// <summary>
 /// The inference server in one object (the CLI's <c>serve</c>, tests and benchmarks): grpc-dotnet on Kestrel with
 /// health and reflection, <c>rbp.v1.ModelService</c>, <c>rbp.v1.InterpretationService</c>,
-/// <c>inference.GRPCInferenceService</c> and <c>/metrics</c>; the repository is loaded before the port opens. Stopping
+/// <c>inference.GRPCInferenceService</c> and <c>/metrics</c>. The port opens first (liveness answers at once), then
+/// the repository loads while <see cref="ServerReadiness.ServiceName"/> reports NOT_SERVING; <see cref="StartAsync"/>
+/// returns once it has loaded and readiness is SERVING. Stopping turns readiness NOT_SERVING first, then
 /// lets unary predictions in flight finish (up to the shutdown timeout, after which Kestrel aborts them and their work
 /// is cancelled), ends streams and interpretation calls at once with UNAVAILABLE, and then unloads every model.
 /// </summary>
@@ -114,6 +122,9 @@ public sealed class InferenceServerHost : IAsyncDisposable
     /// <summary>The <c>grpc.health.v1</c> service's statuses ("" for the server, service and model names).</summary>
     public HealthServiceImpl Health => _app.Services.GetRequiredService<HealthServiceImpl>();
 
+    /// <summary>The readiness status (<see cref="ServerReadiness.ServiceName"/>).</summary>
+    public ServerReadiness Readiness => _app.Services.GetRequiredService<ServerReadiness>();
+
     /// <summary>Resolves when the host has begun stopping (Ctrl+C, SIGTERM or <see cref="StopAsync"/>).</summary>
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
 
@@ -140,8 +151,9 @@ public sealed class InferenceServerHost : IAsyncDisposable
             app.UseRbpGrpcMetrics();
             app.UseRbpGrpc();
             app.MapRbpModelServing();
-            await app.Services.GetRequiredService<ModelRepository>().StartAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
+            await app.Services.GetRequiredService<ModelRepository>().StartAsync(cancellationToken);
+            app.Services.GetRequiredService<ServerReadiness>().InitialLoadFinished();
         }
         catch
         {

@@ -45,6 +45,25 @@ public static class FailureReport
         return path;
     }
 
+    /// <summary>
+    /// <c>&lt;out&gt;/&lt;model&gt;/failure.json</c>: the last failure of that one model, removed once its stages all
+    /// succeed. Cluster tasks running side by side each write the run-wide report, the last one winning; this file
+    /// is each model's own, so <c>rbp train --status</c> sees every model's failure whichever task wrote last.
+    /// </summary>
+    public const string ModelFileName = "failure.json";
+
+    public static void WriteModel(string runFolder, StageFailure? failure)
+    {
+        var path = Path.Combine(runFolder, ModelFileName);
+        if (failure is null)
+        {
+            if (File.Exists(path)) File.Delete(path);
+            return;
+        }
+        Directory.CreateDirectory(runFolder);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(failure, TrainerStages.Json) + "\n");
+    }
+
     /// <summary>The models all of whose attempted stages ran or were skipped as unchanged.</summary>
     public static IReadOnlyList<string> Succeeded(IReadOnlyList<StageOutcome> outcomes) =>
         [.. outcomes.GroupBy(o => o.Model).Where(g => g.All(o => o.Status is StageStatus.Ran or StageStatus.Skipped)).Select(g => g.Key)];

@@ -35,6 +35,16 @@ public sealed record PipelineConfig
     /// <summary>In file order.</summary>
     public required IReadOnlyList<ModelConfig> Models { get; init; }
 
+    /// <summary>The top-level <c>executor:</c> section (cluster resources per model task).</summary>
+    public Executors.ExecutorSettings Executor { get; init; } = new();
+
+    /// <summary>Model entries' own <c>executor:</c> sections, by entry name, over <see cref="Executor"/>.</summary>
+    public IReadOnlyDictionary<string, Executors.ExecutorSettings> ModelExecutors { get; init; } = new Dictionary<string, Executors.ExecutorSettings>();
+
+    /// <summary>The executor settings of one model entry: its own over the file's.</summary>
+    public Executors.ExecutorSettings ExecutorFor(string entry) =>
+        ModelExecutors.TryGetValue(entry, out var own) ? own.Over(Executor) : Executor;
+
     public string BaseDirectory => Path.GetDirectoryName(File)!;
 }
 

@@ -4,6 +4,7 @@ using RbpPipeline.Contracts.Labels;
 using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Pipeline.Executors;
 using RbpPipeline.Trainer.Training;
 using YamlDotNet.RepresentationModel;
 
@@ -65,7 +66,7 @@ public static partial class PipelineLoader
     public static PipelineConfig Parse(string text, string file, ArchitectureCatalog architectures)
     {
         var root = YamlMap.Parse(text, file);
-        root.AllowOnly("version", "seed", "data_root", "repository", "threads", "stages", "datasets", "models");
+        root.AllowOnly("version", "seed", "data_root", "repository", "threads", "stages", "datasets", "models", "executor");
         var version = root.Int("version") ?? 1;
         if (version != 1) throw root.Error(root.Get("version")!, "version", $"version {version} is not supported; this build reads version 1");
         var seed = (ulong)(root.Int("seed", 0) ?? 1);
@@ -88,8 +89,12 @@ public static partial class PipelineLoader
 
         var modelsMap = root.Map("models") ?? throw root.Error(root.Node, "models", "missing required key 'models' (at least one model)");
         var models = new List<ModelConfig>();
+        var executors = new Dictionary<string, ExecutorSettings>(StringComparer.Ordinal);
         foreach (var name in modelsMap.Keys)
+        {
             models.Add(ReadModel(modelsMap, name, datasets, architectures));
+            if (ReadExecutor(modelsMap.AsMap(modelsMap.Get(name)!, modelsMap.KeyPath(name))) is { } own) executors[name] = own;
+        }
         if (models.Count == 0) throw modelsMap.Error("declare at least one model");
 
         return new PipelineConfig
@@ -103,6 +108,8 @@ public static partial class PipelineLoader
             Stages = stages,
             Datasets = datasets,
             Models = models,
+            Executor = ReadExecutor(root) ?? new ExecutorSettings(),
+            ModelExecutors = executors,
         };
     }
 
@@ -225,7 +232,7 @@ public static partial class PipelineLoader
         if (!SafeName().IsMatch(name))
             throw parent.Error(keyNode, path, $"model name '{name}' may only contain letters, digits, '.', '_' and '-' (it names folders and published models)");
         var map = parent.AsMap(parent.Get(name) ?? throw parent.Error(keyNode, path, "expected a mapping describing the model, found nothing"), path);
-        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed");
+        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor");
 
         var archNode = map.Required("architecture", $"one of {string.Join(", ", architectures.Names)}");
         var archName = map.AsString(archNode, map.KeyPath("architecture"));

@@ -129,6 +129,13 @@ public sealed class PipelineRunner
                 outcomes.Add(outcome);
                 if (outcome.Status == StageStatus.Failed) stopped = true;
             }
+            // The model's own failure record: written when a stage failed, removed when every stage succeeded, left
+            // alone when --fail-fast skipped the model.
+            var modelOutcomes = outcomes.Where(o => o.Model == plan.Name).ToList();
+            if (modelOutcomes.Select(o => o.Failure).OfType<StageFailure>().FirstOrDefault() is { } failure)
+                FailureReport.WriteModel(context.RunFolder, failure);
+            else if (modelOutcomes.Count > 0 && modelOutcomes.All(o => o.Status is StageStatus.Ran or StageStatus.Skipped))
+                FailureReport.WriteModel(context.RunFolder, null);
             // A failed model's later stages are not attempted; with FailFast, neither are the models after it.
             if (!options.FailFast) stopped = false;
         }
