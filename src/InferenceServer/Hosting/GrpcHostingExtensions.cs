@@ -39,6 +39,7 @@ public static class GrpcHostingExtensions
         if (options.EnableReflection) services.AddGrpcReflection();
         services.TryAddSingleton<HealthServiceImpl>();
         services.TryAddSingleton<ServerStopping>();
+        services.AddHostedService<StoppingCallsDrain>();
         services.AddRbpBearerTokens(options);
 
         var certificate = GrpcCertificates.Load(options);
