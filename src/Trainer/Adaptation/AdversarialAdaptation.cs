@@ -1,4 +1,5 @@
 using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Training.Optimizers;
 using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
@@ -36,8 +37,8 @@ internal sealed class AdversarialAdaptation(Func<INetwork> createDiscriminator) 
     private static (double Before, double After, double First, double Last) Adapt(RbpAddaRun run, INetwork discriminator)
     {
         var options = run.Options;
-        var optimizerD = run.Track("discriminator", optim.Adam(discriminator.Module.parameters(), options.DiscriminatorLearningRate, beta1: options.AdversarialBeta1));
-        var optimizerMt = run.Track("target-encoder", optim.Adam(run.TargetEncoder.Module.parameters(), options.TargetEncoderLearningRate, beta1: options.AdversarialBeta1));
+        var optimizerD = run.Track("discriminator", new ScalarSafe.Adam(discriminator.Module.parameters(), options.DiscriminatorLearningRate, beta1: options.AdversarialBeta1));
+        var optimizerMt = run.Track("target-encoder", new ScalarSafe.Adam(run.TargetEncoder.Module.parameters(), options.TargetEncoderLearningRate, beta1: options.AdversarialBeta1));
         var sourceBatches = new BatchCycler(run.Source.Train.Count, options.BatchSize, options.Seed, "rbpadda/adapt/source");
         var targetBatches = new BatchCycler(run.Target.Train.Count, options.BatchSize, options.Seed, "rbpadda/adapt/target");
         run.SourceEncoder.Module.eval();
@@ -108,7 +109,7 @@ internal sealed class AdversarialAdaptation(Func<INetwork> createDiscriminator) 
         {
             manual_seed((long)((options.Seed ^ 0x9E3779B97F4A7C15UL) & long.MaxValue));
             using var probe = createDiscriminator();
-            using var optimizer = optim.Adam(probe.Module.parameters(), options.ProbeLearningRate);
+            using var optimizer = new ScalarSafe.Adam(probe.Module.parameters(), options.ProbeLearningRate);
             var sourceBatches = new BatchCycler(run.Source.Train.Count, options.BatchSize, options.Seed, "rbpadda/probe/source");
             var targetBatches = new BatchCycler(run.Target.Train.Count, options.BatchSize, options.Seed, "rbpadda/probe/target");
             probe.Module.train();

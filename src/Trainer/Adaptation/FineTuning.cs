@@ -1,4 +1,5 @@
 using RbpPipeline.Trainer.Training;
+using RbpPipeline.Trainer.Training.Optimizers;
 using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
@@ -22,7 +23,7 @@ internal sealed class FineTuning : IRbpAddaStage
     {
         var options = run.Options;
         if (options.FineTuneIterations == 0) return;
-        var optimizer = run.Track("finetune", optim.Adam(run.Predictor.Module.parameters(), options.FineTuneLearningRate));
+        var optimizer = run.Track("finetune", new ScalarSafe.Adam(run.Predictor.Module.parameters(), options.FineTuneLearningRate));
         var report = Math.Max(1, options.FineTuneIterations / 4);
         double windowLoss = 0;
         var sourceBatches = new BatchCycler(run.Source.Train.Count, options.BatchSize, options.Seed, "rbpadda/finetune/source");

@@ -1,5 +1,6 @@
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Training.Optimizers;
 using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
@@ -17,7 +18,7 @@ internal sealed class SourcePretraining : IRbpAddaStage
         var options = run.Options;
         var source = run.Source;
         var parameters = run.SourceEncoder.Module.parameters().Concat(run.Predictor.Module.parameters()).ToList();
-        var optimizer = run.Track("source", optim.Adam(parameters, options.SourceLearningRate));
+        var optimizer = run.Track("source", new ScalarSafe.Adam(parameters, options.SourceLearningRate));
         run.SourceEncoder.Module.train();
         run.Predictor.Module.train();
         var n = source.Train.Count;

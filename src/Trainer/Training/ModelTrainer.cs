@@ -4,6 +4,7 @@ using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Trainer.Checkpoints;
 using RbpPipeline.Trainer.Data;
 using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Training.Optimizers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -246,12 +247,15 @@ public static class ModelTrainer
         return monitor.Update(epoch, trainLoss);
     }
 
-    /// <summary>The optimiser the options name, over every parameter of <paramref name="module"/>.</summary>
+    /// <summary>
+    /// The optimiser the options name, over every parameter of <paramref name="module"/>: TorchSharp's, with a step that
+    /// keeps its Scalars alive (see <see cref="ScalarSafe.Adam"/>).
+    /// </summary>
     public static OptimizerHelper CreateOptimizer(TrainingOptions options, nn.Module module) => options.Optimizer switch
     {
-        OptimizerKind.Adam => optim.Adam(module.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-        OptimizerKind.RmsProp => optim.RMSProp(module.parameters(), options.LearningRate, weight_decay: options.WeightDecay, momentum: options.Momentum),
-        OptimizerKind.Sgd => optim.SGD(module.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
+        OptimizerKind.Adam => new ScalarSafe.Adam(module.parameters(), options.LearningRate, weightDecay: options.WeightDecay),
+        OptimizerKind.RmsProp => new ScalarSafe.RMSProp(module.parameters(), options.LearningRate, weightDecay: options.WeightDecay, momentum: options.Momentum),
+        OptimizerKind.Sgd => new ScalarSafe.SGD(module.parameters(), options.LearningRate, momentum: options.Momentum, weightDecay: options.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "unknown optimizer"),
     };
 
