@@ -20,7 +20,7 @@ public sealed class LegacyCheckpointTests
         var checkpoint = Checkpoint.Open(folder);
         using var network = checkpoint.CreateNetwork(Architectures.Get(ArchitectureKey.ResidualBind));
         var manifest = checkpoint.Manifest;
-        var records = FastaReader.Read(Path.Combine(folder, "test.fa.gz")).ToList();
+        var records = FastaReader.Read(Path.Combine(folder, "synthetic-clip-like-test.fa.gz")).ToList();
         var split = EncodedSplit.Encode("test", records, new InputEncoder(manifest.Encoding), manifest.Tasks);
         var evaluation = Evaluation.Evaluate(network, split, manifest.Tasks, LossKind.Bce, null);
         double Recorded(string name) => manifest.Metrics.First(m => m.Split == "test" && m.Name == name).Value;
