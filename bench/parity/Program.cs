@@ -118,25 +118,10 @@ static Dictionary<string, double[]> Reference(INetwork network, IReadOnlyList<Ta
     var raw = network.Forward(inputs);
     result[OnnxExport.RawOutput] = raw.detach().to(float64).contiguous().data<double>().ToArray();
     if (OnnxExport.HasProbability(tasks))
-        result[OnnxExport.ProbabilityOutput] = Heads(raw, tasks, _ => true).detach().to(float64).contiguous().data<double>().ToArray();
+        result[OnnxExport.ProbabilityOutput] = ParityGate.Heads(raw, tasks, _ => true).detach().to(float64).contiguous().data<double>().ToArray();
     var w = tensor(batch.OutputWeights.Data, batch.OutputWeights.Shape).to(type);
-    (Heads(raw, tasks, t => target.Spaces[t.Name] == GradientSpace.Probability) * w).sum().backward();
+    (ParityGate.Heads(raw, tasks, t => target.Spaces[t.Name] == GradientSpace.Probability) * w).sum().backward();
     for (var i = 0; i < inputs.Count; i++)
         result[GradientGraph.GradientOutput(batch.Inputs[i].Name)] = inputs[i].grad!.to(float64).contiguous().data<double>().ToArray();
     return result;
-}
-
-static Tensor Heads(Tensor raw, IReadOnlyList<TaskInfo> tasks, Func<TaskInfo, bool> probability)
-{
-    var parts = new List<Tensor>();
-    var start = 0;
-    foreach (var task in tasks)
-    {
-        var width = OnnxExport.Columns(task);
-        var slice = raw.narrow(1, start, width);
-        parts.Add(!probability(task) || task.Type == TaskType.Regression ? slice
-            : task.Type == TaskType.Multiclass ? slice.softmax(1) : slice.sigmoid());
-        start += width;
-    }
-    return cat(parts, 1);
 }

@@ -218,7 +218,7 @@ public static class ParityGate
     }
 
     /// <summary>Per task: the raw columns, or (where <paramref name="probability"/> says so) their sigmoid or softmax.</summary>
-    private static Tensor Heads(Tensor raw, IReadOnlyList<TaskInfo> tasks, Func<TaskInfo, bool> probability)
+    public static Tensor Heads(Tensor raw, IReadOnlyList<TaskInfo> tasks, Func<TaskInfo, bool> probability)
     {
         var parts = new List<Tensor>();
         var start = 0;
