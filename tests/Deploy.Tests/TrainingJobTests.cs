@@ -117,17 +117,6 @@ public sealed class TrainingJobTests
         Assert.Contains("executor.kubernetes.image", noImage.Stderr);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RbpAsync(TempFolder work, params string[] arguments)
-    {
-        var cli = Path.Combine(RepoPaths.Root, "src", "Cli", "bin", "Release", "net10.0", "rbp.dll");
-        Assert.True(File.Exists(cli), $"{cli} is not built (run ./setup.sh)");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = work.Path };
-        start.ArgumentList.Add(cli);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<RbpCli.Result> RbpAsync(TempFolder work, params string[] arguments) =>
+        RbpCli.RunAsync(arguments, work.Path, cancellationToken: Ct);
 }

@@ -78,19 +78,11 @@ public sealed class TrainKeepGoingCliTests(ITestOutputHelper output)
         Assert.False(Directory.Exists(work.File("runs/rb-b")) || Directory.Exists(work.File("runs/rb-c")));
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> RunAsync(TempFolder work, params string[] arguments)
+    private async Task<RbpCli.Result> RunAsync(TempFolder work, params string[] arguments)
     {
-        var cli = Path.Combine(RepoPaths.Root, "src", "Cli", "bin", "Release", "net10.0", "rbp.dll");
-        Assert.True(File.Exists(cli), $"{cli} is not built (run ./setup.sh)");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = work.Path };
-        start.ArgumentList.Add(cli);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        output.WriteLine(await stdout);
-        output.WriteLine(await stderr);
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await RbpCli.RunAsync(arguments, work.Path, cancellationToken: TestContext.Current.CancellationToken);
+        output.WriteLine(result.Stdout);
+        output.WriteLine(result.Stderr);
+        return result;
     }
 }

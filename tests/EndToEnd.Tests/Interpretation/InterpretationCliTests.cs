@@ -53,17 +53,8 @@ public sealed class InterpretationCliTests(InterpretedModels models)
 
     private async Task<(int Code, string Error)> RunAsync(params string[] arguments)
     {
-        var cli = Path.Combine(RepoPaths.Root, "src", "Cli", "bin", "Release", "net10.0", "rbp.dll");
-        Assert.True(File.Exists(cli), $"{cli} is not built (run ./setup.sh)");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(cli);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.ArgumentList.Add("--server");
-        start.ArgumentList.Add(models.ServerAddress);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await error);
+        var result = await RbpCli.RunAsync([.. arguments, "--server", models.ServerAddress],
+            cancellationToken: TestContext.Current.CancellationToken);
+        return (result.Code, result.Stderr);
     }
 }

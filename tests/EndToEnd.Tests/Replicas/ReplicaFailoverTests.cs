@@ -88,23 +88,8 @@ public sealed class ReplicaFailoverTests(InterpretedModels models)
 
     private static async Task<(int Code, string Error)> RunCliAsync(string[] arguments, CancellationToken ct)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(ServeProcess.Cli);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync(ct);
-        _ = process.StandardOutput.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-        return (process.ExitCode, await error);
+        var result = await RbpCli.RunAsync(arguments, timeout: RunTimeout, cancellationToken: ct);
+        return (result.Code, result.Stderr);
     }
 
     /// <summary>Runs score-variants; <paramref name="onProgress"/> sees the number of rows written so far, every 50 ms.</summary>
@@ -112,7 +97,7 @@ public sealed class ReplicaFailoverTests(InterpretedModels models)
         Func<int, Task>? onProgress, CancellationToken ct)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { ServeProcess.Cli, "score-variants", "--vcf", vcf, "--fasta", fasta, "--models", InterpretedModels.Affinity, "--out", output })
+        foreach (var argument in new[] { RbpCli.Dll, "score-variants", "--vcf", vcf, "--fasta", fasta, "--models", InterpretedModels.Affinity, "--out", output })
             start.ArgumentList.Add(argument);
         foreach (var server in servers)
         {

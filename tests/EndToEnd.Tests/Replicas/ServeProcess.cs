@@ -31,22 +31,13 @@ public sealed class ServeProcess : IDisposable
 
     public bool HasExited => _exitedAtDispose ?? _process.HasExited;
 
-    public static string Cli
-    {
-        get
-        {
-            var cli = Path.Combine(RepoPaths.Root, "src", "Cli", "bin", "Release", "net10.0", "rbp.dll");
-            Assert.True(File.Exists(cli), $"{cli} is not built (run ./setup.sh)");
-            return cli;
-        }
-    }
 
     /// <summary>Starts a replica over <paramref name="repository"/> and waits (at most <paramref name="timeout"/>) until it lists its models.</summary>
     public static async Task<ServeProcess> StartAsync(string repository, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var (port, metricsPort) = (FreePort(), FreePort());
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Cli, "serve", "--repo", repository, "--port", $"{port}", "--metrics-port", $"{metricsPort}", "--threads", "1" })
+        foreach (var argument in new[] { RbpCli.Dll, "serve", "--repo", repository, "--port", $"{port}", "--metrics-port", $"{metricsPort}", "--threads", "1" })
             start.ArgumentList.Add(argument);
         var replica = new ServeProcess(Process.Start(start)!, port, metricsPort);
         _ = replica._process.StandardOutput.ReadToEndAsync(cancellationToken);

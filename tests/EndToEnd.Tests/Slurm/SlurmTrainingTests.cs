@@ -124,19 +124,11 @@ public sealed partial class SlurmTrainingTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> Cli(TempFolder work, SlurmCluster? cluster, string[] arguments, CancellationToken ct)
+    private async Task<RbpCli.Result> Cli(TempFolder work, SlurmCluster? cluster, string[] arguments, CancellationToken ct)
     {
-        var cli = Path.Combine(RepoPaths.Root, "src", "Cli", "bin", "Release", "net10.0", "rbp.dll");
-        Assert.True(File.Exists(cli), $"{cli} is not built (run ./setup.sh)");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = work.Path };
-        start.ArgumentList.Add(cli);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        if (cluster is not null) start.Environment["SLURM_CONF"] = cluster.ConfigFile;
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        output.WriteLine($"$ rbp {string.Join(' ', arguments)}\n{await stdout}{await stderr}");
-        return (process.ExitCode, await stdout, await stderr);
+        var environment = cluster is null ? null : new Dictionary<string, string> { ["SLURM_CONF"] = cluster.ConfigFile };
+        var result = await RbpCli.RunAsync(arguments, work.Path, environment, cancellationToken: ct);
+        output.WriteLine($"$ rbp {string.Join(' ', arguments)}\n{result.Stdout}{result.Stderr}");
+        return result;
     }
 }
