@@ -8,9 +8,6 @@ namespace RbpPipeline.Interpretation.Gia;
 /// </summary>
 public sealed record PatternPlacement(string Pattern, int Position);
 
-/// <summary>One experimental condition: patterns embedded together, later ones overwriting earlier ones where they overlap.</summary>
-public sealed record GiaCondition(string Label, IReadOnlyList<PatternPlacement> Placements);
-
 /// <summary>Pattern text to codes, with the checks every experiment shares.</summary>
 internal static class Patterns
 {

@@ -303,7 +303,7 @@ public sealed class GlobalImportanceAnalysisTests
         for (var p = 0; p < 3; p++)
         {
             var position = result.Positions[p];
-            var local = result.Result.LocalEffects(p);
+            var local = result.LocalEffects(0, p);
             for (var x = 0; x < 40; x++)
             {
                 var expected = Enumerable.Range(position, 3).Sum(i => sequences[x][i] == 3 ? 0 : track[x * Length + i]);
