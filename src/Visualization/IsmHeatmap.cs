@@ -7,7 +7,9 @@ namespace RbpPipeline.Visualization;
 /// each cell coloured by the prediction delta alt − ref on a diverging scale symmetric around 0 (negative colour,
 /// white at 0, positive colour). A dot marks the reference base of each position (its own cell, delta 0 by
 /// construction). Optionally a logo of the per-position norm sits above the heatmap: one letter per position, the
-/// reference base, as tall as the norm, so the positions whose mutation matters stand out.
+/// reference base, as tall as the norm, so the positions whose mutation matters stand out. Every cell carries
+/// its position, alternative base and delta as data- attributes (and a hover title); every norm letter its
+/// position, reference base and norm.
 /// </summary>
 public static class IsmHeatmap
 {
@@ -28,7 +30,7 @@ public static class IsmHeatmap
     {
         options ??= IsmHeatmapOptions.Default;
         var length = Input.ChannelMajorLength(deltas, nameof(deltas), "deltas");
-        var reference = ReferenceChannels(referenceSequence, length);
+        var reference = Input.BaseChannels(referenceSequence, length, nameof(referenceSequence), "reference sequence", "the deltas have");
         var maxNorm = CheckNorms(positionNorms, length);
         Input.PositionLabels(positionLabels, length, nameof(positionLabels));
         Input.Positive(options.PixelsPerPosition, nameof(options.PixelsPerPosition));
@@ -96,8 +98,11 @@ public static class IsmHeatmap
                 var norm = positionNorms[i];
                 if (reference[i] < 0 || norm == 0) continue;
                 var h = norm * normScale.PixelsPerUnit;
-                LetterGlyphs.Draw(document, LetterGlyphs.Alphabet[reference[i]], plotLeft + i * pixelsPerPosition + inset,
-                    normScale.Map(0) - h, letterWidth, h, options.Colors.ForChannel(reference[i]));
+                var letter = LetterGlyphs.Alphabet[reference[i]];
+                var normTip = options.Tooltips ? $"{Where(i, positionLabels)} {letter}: {options.NormLabel} {SvgFormat.Significant(norm, 4)}" : null;
+                LetterGlyphs.Draw(document, letter, plotLeft + i * pixelsPerPosition + inset,
+                    normScale.Map(0) - h, letterWidth, h, options.Colors.ForChannel(reference[i]),
+                    new DataPoint(i, letter, norm, positionLabels?[i], normTip));
             }
             document.EndGroup();
         }
@@ -106,9 +111,16 @@ public static class IsmHeatmap
         for (var c = 0; c < 4; c++)
         {
             var y = heatmapTop + c * options.CellHeight;
+            var alternative = LetterGlyphs.Alphabet[c];
             for (var i = 0; i < length; i++)
+            {
+                var delta = deltas[c * length + i];
+                var cellTip = options.Tooltips
+                    ? $"{Where(i, positionLabels)} {Input.BaseLetter(reference[i])}>{alternative}: {SvgFormat.Significant(delta, 4)}"
+                    : null;
                 document.Rect(plotLeft + i * pixelsPerPosition, y, pixelsPerPosition, options.CellHeight,
-                    colors.ColorOf(deltas[c * length + i]), cssClass: "cell");
+                    colors.ColorOf(delta), cssClass: "cell", data: new DataPoint(i, alternative, delta, positionLabels?[i], cellTip));
+            }
         }
         document.EndGroup();
 
@@ -151,31 +163,8 @@ public static class IsmHeatmap
         document.EndGroup();
     }
 
-    /// <summary>
-    /// Channel (0..3) of each reference base; −1 for N and the other IUPAC ambiguity codes, which name no single
-    /// reference cell (genomic windows contain them, and one should not cost the caller the whole picture).
-    /// </summary>
-    private static int[] ReferenceChannels(string referenceSequence, int length)
-    {
-        ArgumentNullException.ThrowIfNull(referenceSequence);
-        if (referenceSequence.Length != length)
-            throw new ArgumentException($"reference sequence has {referenceSequence.Length} bases but the deltas have {length} positions", nameof(referenceSequence));
-        var channels = new int[length];
-        for (var i = 0; i < length; i++)
-        {
-            channels[i] = char.ToUpperInvariant(referenceSequence[i]) switch
-            {
-                'A' => 0,
-                'C' => 1,
-                'G' => 2,
-                'U' or 'T' => 3,
-                'N' or 'R' or 'Y' or 'S' or 'W' or 'K' or 'M' or 'B' or 'D' or 'H' or 'V' => -1,
-                var other => throw new ArgumentException(
-                    $"reference base '{other}' at {Input.Position(i)} is not one of A, C, G, U, T or an IUPAC ambiguity code", nameof(referenceSequence)),
-            };
-        }
-        return channels;
-    }
+    private static string Where(int index, IReadOnlyList<string>? labels) =>
+        labels?[index] ?? $"position {(index + 1).ToString(CultureInfo.InvariantCulture)}";
 
     private static double CheckNorms(float[]? norms, int length)
     {

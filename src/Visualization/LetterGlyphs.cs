@@ -40,12 +40,14 @@ public static class LetterGlyphs
     /// Draws <paramref name="letter"/> with its unit box mapped to [x, x + width] × [yTop, yTop + height]. The outline
     /// is defined once per document and referenced, so a logo costs one short element per letter.
     /// </summary>
-    public static void Draw(SvgDocument document, char letter, double x, double yTop, double width, double height, string fill)
+    /// <param name="data">What the letter stands for (hover metadata); null for none.</param>
+    public static void Draw(SvgDocument document, char letter, double x, double yTop, double width, double height, string fill,
+        DataPoint? data = null)
     {
         ArgumentNullException.ThrowIfNull(document);
         var id = ElementId(letter);
         if (!document.IsDefined(id)) document.DefinePath(id, PathData(letter), evenOddFill: true);
-        document.Use(id, x, yTop, width, height, fill, "glyph glyph-" + Normalize(letter));
+        document.Use(id, x, yTop, width, height, fill, "glyph glyph-" + Normalize(letter), data);
     }
 
     private static char Normalize(char letter) => char.ToUpperInvariant(letter) switch

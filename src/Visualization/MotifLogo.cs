@@ -6,7 +6,8 @@ namespace RbpPipeline.Visualization;
 /// Information-content logo of a motif given as a position probability matrix. The column at position w is
 /// IC(w) = 2 − H(w) bits tall, H(w) = −Σ p log2 p the Shannon entropy of the row (0 log 0 = 0, no small-sample
 /// correction), and each letter is p × IC(w) tall, the most probable letter on top. The y axis is fixed at 0..2
-/// bits so that logos of different motifs compare directly.
+/// bits so that logos of different motifs compare directly. Every letter carries its position, base and
+/// probability as data- attributes (and a hover title with the bits).
 /// </summary>
 public static class MotifLogo
 {
@@ -78,8 +79,22 @@ public static class MotifLogo
         var letterWidth = pixelsPerPosition * options.LetterWidthFraction;
         var inset = (pixelsPerPosition - letterWidth) / 2;
         for (var w = 0; w < width; w++)
+        {
+            var position = w;
+            double information = 0;
+            for (var c = 0; c < 4; c++) information += heights[w * 4 + c];
             LogoColumns.Draw(document, heights.AsSpan(w * 4, 4), plotLeft + w * pixelsPerPosition + inset, letterWidth,
-                scale.Map(0), scale.PixelsPerUnit, options.Colors);
+                scale.Map(0), scale.PixelsPerUnit, options.Colors, (channel, bits) =>
+                {
+                    var letter = LetterGlyphs.Alphabet[channel];
+                    // A letter's height is p × IC, so its probability is height / IC (IC > 0 wherever a letter is drawn).
+                    var probability = bits / information;
+                    var tip = options.Tooltips
+                        ? $"position {Label(position)} {letter}: p = {SvgFormat.Significant(probability, 3)}, {SvgFormat.Significant(bits, 3)} bits"
+                        : null;
+                    return new DataPoint(position, letter, probability, null, tip);
+                });
+        }
         document.EndGroup();
 
         PlotFrame.DrawPositionAxis(document, style, plotLeft, plotWidth, plotTop + plotHeight, pixelsPerPosition, xTicks,

@@ -45,6 +45,15 @@ public sealed record AttributionLogoOptions
 {
     public static AttributionLogoOptions Default { get; } = new();
 
+    /// <summary>
+    /// <see cref="AttributionLogoMode.Projected"/> (default): one letter per position, the observed base, as tall
+    /// as the position's sum over channels; <see cref="AttributionLogoMode.PerChannel"/>: all four channels stacked.
+    /// </summary>
+    public AttributionLogoMode Mode { get; init; } = AttributionLogoMode.Projected;
+
+    /// <summary>Each letter carries a hover &lt;title&gt; (position, base, value); its data- attributes are written either way.</summary>
+    public bool Tooltips { get; init; } = true;
+
     /// <summary>Column width per position; raised when the plot would be narrower than <see cref="MinPlotWidth"/>.</summary>
     public double PixelsPerPosition { get; init; } = 12;
 
@@ -124,6 +133,9 @@ public sealed record IsmHeatmapOptions
 
     public string NormLabel { get; init; } = "L2 norm";
 
+    /// <summary>Each cell and norm letter carries a hover &lt;title&gt;; their data- attributes are written either way.</summary>
+    public bool Tooltips { get; init; } = true;
+
     public string? XLabel { get; init; } = "position";
 
     public NucleotideColors Colors { get; init; } = NucleotideColors.Classic;
@@ -148,6 +160,9 @@ public sealed record MotifLogoOptions
     public int TickEvery { get; init; } = 1;
 
     public string? YLabel { get; init; } = "bits";
+
+    /// <summary>Each letter carries a hover &lt;title&gt; (position, base, probability, bits); its data- attributes are written either way.</summary>
+    public bool Tooltips { get; init; } = true;
 
     public string? XLabel { get; init; } = "position";
 

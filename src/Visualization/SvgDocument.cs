@@ -108,15 +108,16 @@ public sealed class SvgDocument
         return this;
     }
 
+    /// <param name="data">What the rectangle stands for (data- attributes and a hover &lt;title&gt;); null for none.</param>
     public SvgDocument Rect(double x, double y, double width, double height, string fill, string? stroke = null,
-        double strokeWidth = 1, string? cssClass = null)
+        double strokeWidth = 1, string? cssClass = null, DataPoint? data = null)
     {
         _body.Append("<rect x=\"").Append(SvgFormat.Coord(x)).Append("\" y=\"").Append(SvgFormat.Coord(y))
             .Append("\" width=\"").Append(SvgFormat.Coord(Math.Max(0, width))).Append("\" height=\"").Append(SvgFormat.Coord(Math.Max(0, height)))
             .Append("\" fill=\"").Append(SvgFormat.Escape(fill)).Append('"');
         AppendStroke(stroke, strokeWidth);
         AppendOptional("class", cssClass);
-        _body.Append("/>\n");
+        CloseWithData("rect", data);
         return this;
     }
 
@@ -174,7 +175,9 @@ public sealed class SvgDocument
     /// Places a defined element scaled independently in x and y, its unit box mapped to
     /// [x, x + scaleX] × [y, y + scaleY]. Scales keep 7 significant digits so that heights stay faithful to the data.
     /// </summary>
-    public SvgDocument Use(string id, double x, double y, double scaleX, double scaleY, string fill, string? cssClass = null)
+    /// <param name="data">What the element stands for (data- attributes and a hover &lt;title&gt;); null for none.</param>
+    public SvgDocument Use(string id, double x, double y, double scaleX, double scaleY, string fill, string? cssClass = null,
+        DataPoint? data = null)
     {
         if (!_definedIds.Contains(id)) throw new InvalidOperationException($"'{id}' is used before it is defined");
         _body.Append("<use xlink:href=\"#").Append(SvgFormat.Escape(id)).Append("\" transform=\"translate(")
@@ -182,7 +185,7 @@ public sealed class SvgDocument
             .Append(SvgFormat.Scale(scaleX)).Append(' ').Append(SvgFormat.Scale(scaleY)).Append(")\" fill=\"")
             .Append(SvgFormat.Escape(fill)).Append('"');
         AppendOptional("class", cssClass);
-        _body.Append("/>\n");
+        CloseWithData("use", data);
         return this;
     }
 
@@ -225,6 +228,23 @@ public sealed class SvgDocument
     {
         if (stroke is null) return;
         _body.Append(" stroke=\"").Append(SvgFormat.Escape(stroke)).Append("\" stroke-width=\"").Append(SvgFormat.Coord(strokeWidth)).Append('"');
+    }
+
+    /// <summary>Ends an element opened in the body: its data- attributes, then "/>" or a &lt;title&gt; child and the end tag.</summary>
+    private void CloseWithData(string element, DataPoint? data)
+    {
+        if (data is null)
+        {
+            _body.Append("/>\n");
+            return;
+        }
+        foreach (var (name, value) in data.Attributes()) AppendOptional(name, value);
+        if (data.Tooltip is null)
+        {
+            _body.Append("/>\n");
+            return;
+        }
+        _body.Append("><title>").Append(SvgFormat.Escape(data.Tooltip)).Append("</title></").Append(element).Append(">\n");
     }
 
     private void AppendOptional(string name, string? value)

@@ -18,8 +18,10 @@ public class AttributionLogoTests
 
     private static float Value(float[] map, int length, int position, char letter) => map["ACGU".IndexOf(letter) * length + position];
 
+    private static readonly AttributionLogoOptions PerChannel = new() { Mode = AttributionLogoMode.PerChannel };
+
     private static AttributionLogoOptions Options(double plotHeight = 200) =>
-        new() { PixelsPerPosition = PixelsPerPosition, MinPlotWidth = 10, PlotHeight = plotHeight };
+        new() { PixelsPerPosition = PixelsPerPosition, MinPlotWidth = 10, PlotHeight = plotHeight, Mode = AttributionLogoMode.PerChannel };
 
     /// <summary>Glyphs grouped by position: column i starts PixelsPerPosition·i to the right of column 0.</summary>
     private static Dictionary<(int Position, char Letter), PlacedGlyph> ByPosition(List<PlacedGlyph> glyphs)
@@ -31,7 +33,7 @@ public class AttributionLogoTests
     [Fact]
     public void Letter_height_is_value_times_pixels_per_unit()
     {
-        var doc = SvgReader.Parse(AttributionLogo.Render(Known, options: Options(200)));
+        var doc = SvgReader.Parse(AttributionLogo.Render(Known, null, options: Options(200)));
         // Independently: the y axis spans the tallest positive stack (0.7) to the deepest negative one (−0.5).
         var pixelsPerUnit = 200 / (0.7 - -0.5);
         var glyphs = ByPosition(doc.Glyphs());
@@ -56,7 +58,7 @@ public class AttributionLogoTests
     public void A_fixed_y_range_sets_the_scale_and_clips()
     {
         var options = Options(300) with { YMin = -1, YMax = 2 };
-        var doc = SvgReader.Parse(AttributionLogo.Render(Known, options: options));
+        var doc = SvgReader.Parse(AttributionLogo.Render(Known, null, options: options));
         var glyphs = ByPosition(doc.Glyphs());
         SvgReader.AssertClose(0.7 * 100, glyphs[(1, 'C')].ScaleY, 1e-6);
         SvgReader.AssertClose(0.125 * 100, glyphs[(3, 'U')].ScaleY, 1e-6);
@@ -68,7 +70,7 @@ public class AttributionLogoTests
     public void Positive_letters_lie_above_the_zero_line_and_negative_ones_below()
     {
         var map = Samples.Attribution();
-        var doc = SvgReader.Parse(AttributionLogo.Render(map));
+        var doc = SvgReader.Parse(AttributionLogo.Render(map, null, options: PerChannel));
         var zeroLine = doc.SingleByClass("zero-line");
         var axisY = zeroLine.Number("y1");
         Assert.Equal(axisY, zeroLine.Number("y2"));
@@ -88,7 +90,7 @@ public class AttributionLogoTests
     [Fact]
     public void Letters_stack_with_the_largest_magnitude_farthest_from_the_axis()
     {
-        var doc = SvgReader.Parse(AttributionLogo.Render(Known, options: Options()));
+        var doc = SvgReader.Parse(AttributionLogo.Render(Known, null, options: Options()));
         var axisY = doc.SingleByClass("zero-line").Number("y1");
         var g = ByPosition(doc.Glyphs());
         const double tolerance = 2e-3;
@@ -106,7 +108,7 @@ public class AttributionLogoTests
     [Fact]
     public void Y_ticks_are_in_attribution_units_on_the_same_scale_as_the_letters()
     {
-        var doc = SvgReader.Parse(AttributionLogo.Render(Known, options: Options(200)));
+        var doc = SvgReader.Parse(AttributionLogo.Render(Known, null, options: Options(200)));
         var axisY = doc.SingleByClass("zero-line").Number("y1");
         var pixelsPerUnit = 200 / 1.2;
         var ticks = doc.YTicks();
@@ -123,7 +125,7 @@ public class AttributionLogoTests
     [Fact]
     public void X_ticks_are_one_based_every_10_positions()
     {
-        var doc = SvgReader.Parse(AttributionLogo.Render(Samples.Attribution()));
+        var doc = SvgReader.Parse(AttributionLogo.Render(Samples.Attribution(), null, options: PerChannel));
         var labels = doc.ByClass("x-tick-label").Select(e => e.Value).ToList();
         Assert.Equal(["1", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"], labels);
         // The tick of position p sits at the centre of column p.
@@ -141,13 +143,13 @@ public class AttributionLogoTests
         var labels = Enumerable.Range(0, 4).Select(i => $"chr1:{1000 + i}").ToList();
         var small = new float[16];
         small[0] = 1;
-        var doc = SvgReader.Parse(AttributionLogo.Render(small, positionLabels: labels, options: new() { TickEvery = 1, MinPlotWidth = 400 }));
+        var doc = SvgReader.Parse(AttributionLogo.Render(small, null, positionLabels: labels, options: PerChannel with { TickEvery = 1, MinPlotWidth = 400 }));
         Assert.Equal(labels, doc.ByClass("x-tick-label").Select(e => e.Value));
 
         // 2000 positions at 2 px each: ticks every 10 would put 4-digit labels 20 px apart.
         var crowded = new float[4 * 2000];
         crowded[5] = 1;
-        doc = SvgReader.Parse(AttributionLogo.Render(crowded, options: new() { PixelsPerPosition = 2 }));
+        doc = SvgReader.Parse(AttributionLogo.Render(crowded, null, options: PerChannel with { PixelsPerPosition = 2 }));
         var xs = doc.ByClass("x-tick").Select(e => e.Number("x1")).ToList();
         var texts = doc.ByClass("x-tick-label").Select(e => e.Value).ToList();
         Assert.True(xs.Count >= 5, "some ticks remain");
@@ -168,7 +170,7 @@ public class AttributionLogoTests
     {
         var map = new float[4 * length];
         map[0] = 1;
-        var doc = SvgReader.Parse(AttributionLogo.Render(map));
+        var doc = SvgReader.Parse(AttributionLogo.Render(map, null, options: PerChannel));
         Assert.Equal(expected, doc.ByClass("x-tick-label").Select(e => e.Value));
     }
 
@@ -178,7 +180,7 @@ public class AttributionLogoTests
         var map = new float[8];
         map[0] = 3e-9f;
         map[3] = -1e-9f;
-        var labels = SvgReader.Parse(AttributionLogo.Render(map)).ByClass("y-tick-label").Select(e => e.Value).ToList();
+        var labels = SvgReader.Parse(AttributionLogo.Render(map, null, options: PerChannel)).ByClass("y-tick-label").Select(e => e.Value).ToList();
         Assert.Contains("0", labels);
         Assert.Contains("2E-9", labels);
         Assert.All(labels, l => Assert.True(l.Length <= 6, $"tick label '{l}' is long"));
@@ -187,7 +189,7 @@ public class AttributionLogoTests
     [Fact]
     public void An_all_zero_map_draws_axes_and_no_letters()
     {
-        var svg = AttributionLogo.Render(new float[4 * 30], "nothing here");
+        var svg = AttributionLogo.Render(new float[4 * 30], new string('A', 30), "nothing here");
         var doc = SvgReader.Parse(svg);
         Assert.Empty(doc.Glyphs());
         Assert.NotEmpty(doc.YTicks());
@@ -205,7 +207,7 @@ public class AttributionLogoTests
     {
         var map = Samples.Attribution();
         map[2 * Samples.Length + 57] = bad; // channel G, index 57
-        var e = Assert.Throws<ArgumentException>(() => AttributionLogo.Render(map));
+        var e = Assert.Throws<ArgumentException>(() => AttributionLogo.Render(map, null, options: PerChannel));
         Assert.Contains("position 58 (1-based; index 57)", e.Message);
         Assert.Contains("channel G", e.Message);
         Assert.Contains(described, e.Message);
@@ -215,11 +217,11 @@ public class AttributionLogoTests
     [Fact]
     public void Wrong_shapes_are_rejected()
     {
-        Assert.Throws<ArgumentException>(() => AttributionLogo.Render([]));
-        Assert.Throws<ArgumentException>(() => AttributionLogo.Render(new float[10]));
-        Assert.Throws<ArgumentException>(() => AttributionLogo.Render(new float[8], positionLabels: ["1"]));
-        Assert.Throws<ArgumentException>(() => AttributionLogo.Render(new float[8], options: new() { YMin = 1, YMax = 1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => AttributionLogo.Render(new float[8], options: new() { PixelsPerPosition = 0 }));
+        Assert.Throws<ArgumentException>(() => AttributionLogo.Render([], ""));
+        Assert.Throws<ArgumentException>(() => AttributionLogo.Render(new float[10], null, options: PerChannel));
+        Assert.Throws<ArgumentException>(() => AttributionLogo.Render(new float[8], "AC", positionLabels: ["1"]));
+        Assert.Throws<ArgumentException>(() => AttributionLogo.Render(new float[8], "AC", options: new() { YMin = 1, YMax = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AttributionLogo.Render(new float[8], "AC", options: new() { PixelsPerPosition = 0 }));
     }
 
     [Fact]
@@ -230,30 +232,31 @@ public class AttributionLogoTests
             var rng = new Random(1);
             var map = new float[4 * length];
             for (var i = 0; i < map.Length; i++) map[i] = (float)(rng.NextDouble() - 0.5);
-            return AttributionLogo.Render(map).Length;
+            return AttributionLogo.Render(map, null, options: PerChannel).Length;
         }
         var small = Size(500);
         var large = Size(4000);
         var ratio = (double)large / small;
         Assert.InRange(ratio, 6.5, 8.5); // 8× the positions; fixed parts make it a little under 8
-        Assert.InRange(large / 4000.0, 100, 800); // bytes per position: four short <use> elements
+        // Bytes per position: four <use> elements, each with its data- attributes and hover title.
+        Assert.InRange(large / 4000.0, 100, 1200);
     }
 
     [Fact]
     public void The_same_input_gives_the_same_bytes()
     {
-        var a = AttributionLogo.Render(Samples.Attribution(), "t", options: Options());
-        var b = AttributionLogo.Render(Samples.Attribution(), "t", options: Options());
+        var a = AttributionLogo.Render(Samples.Attribution(), Samples.Reference(), "t", options: Options());
+        var b = AttributionLogo.Render(Samples.Attribution(), Samples.Reference(), "t", options: Options());
         Assert.Equal(a, b);
         var builder = new StringWriter();
-        AttributionLogo.Build(Samples.Attribution(), "t", options: Options()).WriteTo(builder);
+        AttributionLogo.Build(Samples.Attribution(), Samples.Reference(), "t", options: Options()).WriteTo(builder);
         Assert.Equal(a, builder.ToString());
     }
 
     [Fact]
     public void Every_glyph_reference_points_at_a_definition()
     {
-        var doc = SvgReader.Parse(AttributionLogo.Render(Samples.Attribution()));
+        var doc = SvgReader.Parse(AttributionLogo.Render(Samples.Attribution(), null, options: PerChannel));
         var ids = doc.Descendants().Select(e => (string?)e.Attribute("id")).OfType<string>().ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
         foreach (var use in doc.Descendants(SvgReader.Svg + "use"))

@@ -110,6 +110,32 @@ public class IsmHeatmapTests
     }
 
     [Fact]
+    public void Cells_and_norm_letters_carry_position_base_and_value_for_hover()
+    {
+        var reference = Samples.Reference();
+        var (deltas, norms) = Samples.Ism(reference);
+        var doc = SvgReader.Parse(IsmHeatmap.Render(deltas, reference, norms));
+        var cells = doc.ByClass("cell").ToList();
+        Assert.Equal(4 * Samples.Length, cells.Count);
+        foreach (var cell in cells)
+        {
+            var index = int.Parse((string)cell.Attribute("data-position")!, System.Globalization.CultureInfo.InvariantCulture) - 1;
+            var alternative = ((string)cell.Attribute("data-base")!)[0];
+            var delta = deltas["ACGU".IndexOf(alternative) * Samples.Length + index];
+            Assert.Equal(delta, float.Parse((string)cell.Attribute("data-value")!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.StartsWith($"position {index + 1} {reference[index]}>{alternative}: ", cell.Element(SvgReader.Svg + "title")!.Value);
+        }
+        foreach (var letter in doc.Descendants(SvgReader.Svg + "use"))
+        {
+            var index = int.Parse((string)letter.Attribute("data-position")!, System.Globalization.CultureInfo.InvariantCulture) - 1;
+            Assert.Equal(reference[index].ToString(), (string?)letter.Attribute("data-base"));
+            Assert.Equal(norms[index], float.Parse((string)letter.Attribute("data-value")!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var plain = SvgReader.Parse(IsmHeatmap.Render(deltas, reference, norms, options: new() { Tooltips = false }));
+        Assert.DoesNotContain(plain.Descendants(SvgReader.Svg + "title"), t => t.Parent!.Name.LocalName is "rect" or "use");
+    }
+
+    [Fact]
     public void T_in_the_reference_is_drawn_as_U_and_case_is_ignored()
     {
         float[] deltas = [0.1f, 0f, 0.3f, 0f, 0f, 0f, 0f, 0f];

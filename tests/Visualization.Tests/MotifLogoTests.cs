@@ -61,6 +61,23 @@ public class MotifLogoTests
     }
 
     [Fact]
+    public void Letters_carry_their_probability_for_hover()
+    {
+        var doc = SvgReader.Parse(MotifLogo.Render(ClosedForm, "closed form"));
+        var letters = doc.Descendants(SvgReader.Svg + "use").ToList();
+        Assert.Equal(ExpectedBits.Count(b => b > 0), letters.Count);
+        foreach (var letter in letters)
+        {
+            var w = int.Parse((string)letter.Attribute("data-position")!, System.Globalization.CultureInfo.InvariantCulture) - 1;
+            var c = "ACGU".IndexOf(((string)letter.Attribute("data-base")!)[0]);
+            var row = ClosedForm.Skip(w * 4).Take(4).Sum();
+            SvgReader.AssertClose(ClosedForm[w * 4 + c] / row,
+                double.Parse((string)letter.Attribute("data-value")!, System.Globalization.CultureInfo.InvariantCulture), 1e-9, 1e-12);
+            Assert.Contains(" bits", letter.Element(SvgReader.Svg + "title")!.Value);
+        }
+    }
+
+    [Fact]
     public void The_most_probable_letter_is_on_top()
     {
         var doc = SvgReader.Parse(MotifLogo.Render(Samples.MotifPpm()));

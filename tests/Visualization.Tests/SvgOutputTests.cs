@@ -6,11 +6,13 @@ namespace RbpPipeline.Visualization.Tests;
 /// <summary>Properties every picture shares: a valid standalone SVG 1.1 root, escaped text, invariant numbers, determinism.</summary>
 public class SvgOutputTests
 {
-    public static TheoryData<string> Pictures => ["attribution", "ism", "motif", "box"];
+    public static TheoryData<string> Pictures => ["attribution", "attribution-per-channel", "ism", "motif", "box"];
 
     internal static string Draw(string picture, string? title = "example") => picture switch
     {
-        "attribution" => AttributionLogo.Render(Samples.Attribution(), title),
+        "attribution" => AttributionLogo.Render(Samples.Attribution(), Samples.Reference(), title),
+        "attribution-per-channel" => AttributionLogo.Render(Samples.Attribution(), Samples.Reference(), title,
+            options: new() { Mode = AttributionLogoMode.PerChannel }),
         "ism" => DrawIsm(title),
         "motif" => MotifLogo.Render(Samples.MotifPpm(), title),
         "box" => BoxPlot.Render(Samples.GiaGroups(), title),
@@ -59,8 +61,11 @@ public class SvgOutputTests
     {
         var box = SvgReader.Parse(BoxPlot.Render([new BoxPlotGroup("<&>", [1, 2])]));
         Assert.Equal("<&>", box.SingleByClass("x-tick-label").Value);
-        var logo = SvgReader.Parse(AttributionLogo.Render(new float[4], positionLabels: ["x<&>"]));
+        var logo = SvgReader.Parse(AttributionLogo.Render([1f, 0f, 0f, 0f], "A", positionLabels: ["x<&>"]));
         Assert.Equal("x<&>", logo.SingleByClass("x-tick-label").Value);
+        var glyph = logo.SingleByClass("glyph");
+        Assert.Equal("x<&>", (string?)glyph.Attribute("data-label"));
+        Assert.StartsWith("x<&> A: 1", glyph.Element(SvgReader.Svg + "title")!.Value);
     }
 
     [Theory]

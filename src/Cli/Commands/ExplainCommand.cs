@@ -49,6 +49,10 @@ public static class ExplainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of shuffle baselines", DefaultValueFactory = _ => 1 };
         var hypothetical = new Option<bool>("--hypothetical") { Description = "Also write hypothetical contributions (what each base would contribute at each position)" };
         var pictures = new Option<int>("--pictures") { Description = "Draw logos (or ISM heatmaps) of the first N sequences", DefaultValueFactory = _ => 20 };
+        var perChannel = new Option<bool>("--per-channel")
+        {
+            Description = "Logos stack all four channels at each position (default: one letter per position, the observed base, as tall as the sum over channels)",
+        };
         var motifs = new Option<bool>("--motifs") { Description = "Find consensus motifs in the attribution maps of the highest-scoring inputs (motifs.meme + logos)" };
         var motifWidth = new Option<int>("--motif-width") { Description = "Window width for --motifs", DefaultValueFactory = _ => 8 };
         var allowResize = new Option<bool>("--allow-resize") { Description = "Let the server crop or pad sequences of the wrong length" };
@@ -56,7 +60,7 @@ public static class ExplainCommand
         var inFlight = new Option<int?>("--in-flight") { Description = "Requests in flight at once, spread over the --server replicas (default: 2 per --server)" };
         var command = new Command("explain", "Attribution maps or in-silico mutagenesis of sequences, computed by a running server")
         {
-            input, method, steps, rule, baseline, reference, seed, hypothetical, pictures, motifs, motifWidth, allowResize, batch, inFlight,
+            input, method, steps, rule, baseline, reference, seed, hypothetical, pictures, perChannel, motifs, motifWidth, allowResize, batch, inFlight,
         };
         foreach (var option in common.All.Concat(connection.All)) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
@@ -72,7 +76,8 @@ public static class ExplainCommand
                 var client = server.Interpretation;
                 var settings = new ExplainSettings(parse.GetValue(common.Model)!, parse.GetValue(common.Version), target, parse.GetValue(allowResize),
                     Math.Max(1, parse.GetValue(batch)), Math.Max(0, parse.GetValue(pictures)), output,
-                    Math.Max(1, parse.GetValue(inFlight) ?? connection.DefaultInFlight(parse, 2)));
+                    Math.Max(1, parse.GetValue(inFlight) ?? connection.DefaultInFlight(parse, 2)),
+                    Logo: parse.GetValue(perChannel) ? AttributionLogoMode.PerChannel : AttributionLogoMode.Projected);
                 if (parse.GetValue(method) == "ism")
                 {
                     await MutagenesisAsync(client, settings, records, cancellationToken);
@@ -113,8 +118,9 @@ public static class ExplainCommand
     }
 
     /// <param name="InFlight">Batches whose calls run at once (each a bounded call that round robin may give to another replica).</param>
+    /// <param name="Logo">Projected logos (the observed base, as tall as the sum over channels) or all four channels.</param>
     internal sealed record ExplainSettings(string Model, long Version, Target Target, bool AllowResize, int Batch, int Pictures, DirectoryInfo Output,
-        int InFlight = 2, int MaxAttempts = 5);
+        int InFlight = 2, int MaxAttempts = 5, AttributionLogoMode Logo = AttributionLogoMode.Projected);
 
     private static List<(string Id, string Sequence)> ReadSequences(string path)
     {
@@ -191,7 +197,7 @@ public static class ExplainCommand
             var map = a.Maps.First(m => m.Input == "sequence");
             var title = $"{a.SequenceId}  f(x) = {ResultFiles.Format(a.Prediction)}";
             ResultFiles.Write(settings.Output, Path.Combine("logos", $"{i + 1:D4}-{ResultFiles.SafeName(a.SequenceId)}.svg"),
-                AttributionLogo.Render([.. map.Values], title));
+                AttributionLogo.Render([.. map.Values], a.Sequence, title, options: new AttributionLogoOptions { Mode = settings.Logo }));
         }
         return results;
     }

@@ -261,8 +261,10 @@ public static class GiaCommand
             ResultFiles.Write(output, "motif.svg", MotifLogo.Render(ExplainCommand.ToMatrix(parsed), $"{motif.Name}: {parsed.Consensus()}"));
         }
         if (request.ExperimentCase == GlobalImportanceRequest.ExperimentOneofCase.MutationScan && last.Matrix.Count > 0)
-            ResultFiles.Write(output, "mutation_scan.svg", AttributionLogo.Render([.. last.Matrix],
+            // One letter per substitution (the pattern's own base is 0 and draws nothing): per-channel by nature.
+            ResultFiles.Write(output, "mutation_scan.svg", AttributionLogo.Render([.. last.Matrix], request.MutationScan.Pattern.Sequence,
                 $"{request.MutationScan.Pattern.Sequence}@{request.MutationScan.Pattern.Position}: change in global importance per substitution",
-                [.. request.MutationScan.Pattern.Sequence.Select((c, i) => $"{c}{i + 1}")], new AttributionLogoOptions { YLabel = "Δ global importance", PixelsPerPosition = 40 }));
+                [.. request.MutationScan.Pattern.Sequence.Select((c, i) => $"{c}{i + 1}")],
+                new AttributionLogoOptions { Mode = AttributionLogoMode.PerChannel, YLabel = "Δ global importance", PixelsPerPosition = 40 }));
     }
 }

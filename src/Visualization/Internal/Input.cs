@@ -51,6 +51,38 @@ internal static class Input
             if (labels[i] is null) throw new ArgumentException($"position label at {Position(i)} is null", parameterName);
     }
 
+    /// <summary>
+    /// Channel (0..3) of each base of <paramref name="sequence"/> (A, C, G, U or T, any case); −1 for N and the
+    /// other IUPAC ambiguity codes, which name no single channel (genomic windows contain them, and one should not
+    /// cost the caller the whole picture).
+    /// </summary>
+    /// <param name="what">The sequence's name in messages ("reference sequence").</param>
+    /// <param name="against">What fixes the length, in messages ("the deltas have").</param>
+    public static int[] BaseChannels(string sequence, int length, string parameterName, string what, string against)
+    {
+        ArgumentNullException.ThrowIfNull(sequence, parameterName);
+        if (sequence.Length != length)
+            throw new ArgumentException($"{what} has {sequence.Length} bases but {against} {length} positions", parameterName);
+        var channels = new int[length];
+        for (var i = 0; i < length; i++)
+        {
+            channels[i] = char.ToUpperInvariant(sequence[i]) switch
+            {
+                'A' => 0,
+                'C' => 1,
+                'G' => 2,
+                'U' or 'T' => 3,
+                'N' or 'R' or 'Y' or 'S' or 'W' or 'K' or 'M' or 'B' or 'D' or 'H' or 'V' => -1,
+                var other => throw new ArgumentException(
+                    $"{what}: base '{other}' at {Position(i)} is not one of A, C, G, U, T or an IUPAC ambiguity code", parameterName),
+            };
+        }
+        return channels;
+    }
+
+    /// <summary>The letter of a channel from <see cref="BaseChannels"/>; N for −1.</summary>
+    public static char BaseLetter(int channel) => channel < 0 ? 'N' : LetterGlyphs.Alphabet[channel];
+
     public static void TickEvery(int tickEvery, string name)
     {
         if (tickEvery < 1) throw new ArgumentOutOfRangeException(name, tickEvery, "must be at least 1");

@@ -8,8 +8,9 @@ namespace RbpPipeline.Visualization;
 /// </summary>
 internal static class LogoColumns
 {
+    /// <param name="describe">The hover metadata of the letter of a channel with a value; null for none.</param>
     public static void Draw(SvgDocument document, ReadOnlySpan<double> values, double x, double width, double baselineY,
-        double pixelsPerUnit, NucleotideColors colors)
+        double pixelsPerUnit, NucleotideColors colors, Func<int, double, DataPoint>? describe = null)
     {
         Span<int> order = stackalloc int[values.Length];
         for (var i = 0; i < order.Length; i++) order[i] = i;
@@ -36,11 +37,13 @@ internal static class LogoColumns
             if (value > 0)
             {
                 up -= height;
-                LetterGlyphs.Draw(document, LetterGlyphs.Alphabet[channel], x, up, width, height, colors.ForChannel(channel));
+                LetterGlyphs.Draw(document, LetterGlyphs.Alphabet[channel], x, up, width, height, colors.ForChannel(channel),
+                    describe?.Invoke(channel, value));
             }
             else
             {
-                LetterGlyphs.Draw(document, LetterGlyphs.Alphabet[channel], x, down, width, height, colors.ForChannel(channel));
+                LetterGlyphs.Draw(document, LetterGlyphs.Alphabet[channel], x, down, width, height, colors.ForChannel(channel),
+                    describe?.Invoke(channel, value));
                 down += height;
             }
         }
