@@ -45,13 +45,13 @@ internal static class RenderEndpoints
         var map = attribution.Maps.FirstOrDefault(m => m.Input == "sequence") ?? attribution.Maps.FirstOrDefault()
             ?? throw new ArgumentException("attribution: the message holds no attribution map");
         var view = Text(body, "view") ?? "projected";
-        var values = view switch
+        var mode = view switch
         {
-            "channels" => map.Values.ToArray(),
-            "projected" => LogoViews.Projected([.. map.Values], attribution.Sequence),
+            "projected" => AttributionLogoMode.Projected,
+            "channels" => AttributionLogoMode.PerChannel,
             _ => throw new ArgumentException($"view: '{view}' is not 'projected' or 'channels'"),
         };
-        return AttributionLogo.Render(values, Text(body, "title"));
+        return AttributionLogo.Render([.. map.Values], attribution.Sequence, Text(body, "title"), options: new AttributionLogoOptions { Mode = mode });
     }
 
     /// <summary>{mutagenesis: rbp.v1.MutagenesisResponse, title}: the heatmap of the target deltas with the norm logo.</summary>

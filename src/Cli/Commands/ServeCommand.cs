@@ -38,7 +38,7 @@ public static class ServeCommand
         var webPort = new Option<int>("--web-port") { Description = "Port of the web explorer (HTTP/1.1, HTTPS with --tls-cert; 0 picks a free one)", DefaultValueFactory = _ => new ExplorerOptions().Port };
         var noWeb = new Option<bool>("--no-web") { Description = "Do not serve the web explorer" };
         var referenceFasta = new Option<FileInfo?>("--reference-fasta") { Description = "Reference genome FASTA for the explorer's chrom:pos:ref:alt variants (.fai built next to it when missing)" };
-        var command = new Command("serve", "Serve the models of a repository over gRPC (rbp.v1, KServe v2, health, reflection)")
+        var command = new Command("serve", "Serve the models of a repository over gRPC (rbp.v1, KServe v2, health, reflection) and the web explorer")
         {
             repo, port, host, cuda, threads, maxBatch, maxDelay, workers, maxSequences, streamInFlight, maxMessage,
             tlsCert, tlsKey, token, tokenFile, metricsPort, maxSteps, maxSamples, maxBackgrounds, maxKmers, maxEvaluations, logJson,
@@ -102,16 +102,28 @@ public static class ServeCommand
                 Port = parse.GetValue(webPort),
                 ReferenceFastaPath = parse.GetValue(referenceFasta)?.FullName,
             });
-            await using var server = await InferenceServerHost.StartAsync(grpc, serving, logging =>
+            InferenceServerHost server;
+            try
             {
-                logging.ClearProviders();
-                if (json) logging.AddJsonConsole(o => o.IncludeScopes = false);
-                else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-                logging.SetMinimumLevel(LogLevel.Information);
-                logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-                logging.AddFilter("Grpc", LogLevel.Warning); // grpc-dotnet logs every non-OK status; our interceptor logs calls with event ids
-                logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-            }, cancellationToken, extensions: explorer is null ? [] : [explorer]);
+                server = await InferenceServerHost.StartAsync(grpc, serving, logging =>
+                {
+                    logging.ClearProviders();
+                    if (json) logging.AddJsonConsole(o => o.IncludeScopes = false);
+                    else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+                    logging.SetMinimumLevel(LogLevel.Information);
+                    logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+                    logging.AddFilter("Grpc", LogLevel.Warning); // grpc-dotnet logs every non-OK status; our interceptor logs calls with event ids
+                    logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+                }, cancellationToken, extensions: explorer is null ? [] : [explorer]);
+            }
+            catch (IOException e) when (e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+            {
+                // Most often a second server on one host: both want the explorer's default port.
+                Console.Error.WriteLine($"rbp serve: {e.Message} (gRPC --port {grpc.Port}" +
+                    (explorer is null ? ")" : $", web explorer --web-port {parse.GetValue(webPort)}; choose free ports or pass --no-web)"));
+                return CliExitCodes.Failure;
+            }
+            await using var serverScope = server;
             var logger = server.Services.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory ? factory.CreateLogger("rbp.serve") : null;
             if (!IPAddress.IsLoopback(address) && grpc.CertificatePath is null)
                 logger?.LogWarning("listening on {Address} without TLS: traffic (and any bearer token) is readable on the network", address);

@@ -110,7 +110,7 @@ public sealed class ExplorerPageTests
 
         // Projected logo (default): one letter per position, the observed base, as tall as the channel sum.
         await AssertColumnHeights(browser.Page, projected, length, sequence);
-        await browser.Page.HoverAsync("[data-figure^='attribution'] use.glyph[data-position='7']");
+        await browser.Page.DispatchEventAsync("[data-figure^='attribution'] use.glyph[data-position='8']", "mouseover");
         Assert.Matches(@"position 8\s+base G\s+value", await browser.Page.Locator("[data-figure^='attribution'] .hover").InnerTextAsync());
         await browser.ScreenshotAsync("explain");
 
@@ -118,8 +118,8 @@ public sealed class ExplorerPageTests
         await browser.Page.SelectOptionAsync("[data-action=view]", "channels");
         await browser.Page.Locator("[data-figure][data-view='channels']").WaitForAsync();
         var glyphs = await browser.Page.EvalOnSelectorAllAsync<GlyphInfo[]>("[data-figure^='attribution'] use.glyph",
-            "els => els.map(e => ({ position: +e.dataset.position, base: e.dataset.base, height: +e.getAttribute('height') }))");
-        var perChannel = glyphs.Select(g => (g.Height, Value: (double)values["ACGU".IndexOf(g.Base, StringComparison.Ordinal) * length + g.Position])).ToList();
+            GlyphScript);
+        var perChannel = glyphs.Select(g => (g.Height, Value: (double)values["ACGU".IndexOf(g.Base, StringComparison.Ordinal) * length + g.Position - 1])).ToList();
         AssertProportional(perChannel);
         Assert.Equal(values.Count(v => v != 0), glyphs.Length);
 
@@ -133,15 +133,26 @@ public sealed class ExplorerPageTests
         await browser.ScreenshotAsync("explain-per-channel");
     }
 
-    private sealed record GlyphInfo(int Position, string Base, double Height);
+    /// <summary>Each letter's data- attributes and its drawn height: the y scale of the transform that maps the glyph's unit box.</summary>
+    private const string GlyphScript =
+        "els => els.map(e => ({ position: +e.dataset.position, base: e.dataset.base, height: e.transform.baseVal.consolidate().matrix.d }))";
+
+    /// <summary>One letter of a logo as the SVG describes it (a class with setters: Playwright fills it from JSON).</summary>
+    private sealed class GlyphInfo
+    {
+        public int Position { get; set; }
+        public string Base { get; set; } = "";
+        public double Height { get; set; }
+    }
 
     private static async Task AssertColumnHeights(IPage page, double[] projected, int length, string sequence)
     {
         var glyphs = await page.EvalOnSelectorAllAsync<GlyphInfo[]>("[data-figure^='attribution'] use.glyph",
-            "els => els.map(e => ({ position: +e.dataset.position, base: e.dataset.base, height: +e.getAttribute('height') }))");
+            GlyphScript);
         Assert.Equal(projected.Count(v => v != 0), glyphs.Length);
-        foreach (var g in glyphs) Assert.Equal(sequence[g.Position].ToString(), g.Base);
-        AssertProportional([.. glyphs.Select(g => (g.Height, projected[g.Position]))]);
+        // data-position is 1-based, as the x axis numbers positions.
+        foreach (var g in glyphs) Assert.Equal(sequence[g.Position - 1].ToString(), g.Base);
+        AssertProportional([.. glyphs.Select(g => (g.Height, projected[g.Position - 1]))]);
         Assert.Equal(length, projected.Length);
     }
 
@@ -295,13 +306,17 @@ public sealed class ExplorerPageTests
     [Fact]
     public async Task Cancel_EndsTheServerSideCall()
     {
-        await using var server = await ExplorerServer.StartAsync();
+        // Limits raised so that the scan below runs for minutes unless it is cancelled.
+        await using var server = await ExplorerServer.StartAsync(configure: o => o.Interpretation = new Hosting.InterpretationLimits
+        {
+            MaxBackgrounds = 1_000_000, MaxEvaluations = 10_000_000_000,
+        });
         await using var browser = await BrowserSession.StartAsync();
         var random = new Random(3);
         await browser.OpenAsync(server.Page, "gia?model=motif");
         await browser.Page.FillAsync("#f-reference", string.Join('\n', Enumerable.Range(0, 50).Select(_ => RandomSequence(random, 21))));
-        await browser.Page.FillAsync("#f-count", "10000");
-        await browser.Page.FillAsync("#f-k", "6"); // 4,096 k-mers × 10,000 backgrounds: far longer than the test
+        await browser.Page.FillAsync("#f-count", "200000");
+        await browser.Page.FillAsync("#f-k", "6"); // 4,096 k-mers × 200,000 backgrounds: far longer than the test
         await browser.Page.ClickAsync("button[type=submit]");
         await browser.Page.ClickAsync("[data-action=cancel]");
         await browser.Page.Locator("[data-error-for=form]:not(:empty)").WaitForAsync();

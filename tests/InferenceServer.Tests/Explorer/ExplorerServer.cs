@@ -36,7 +36,7 @@ public sealed class ExplorerServer : IAsyncDisposable
 
     public Uri Page => _explorer.Address ?? throw new InvalidOperationException("the explorer reports no address");
 
-    public static async Task<ExplorerServer> StartAsync(string? token = null)
+    public static async Task<ExplorerServer> StartAsync(string? token = null, Action<ServingOptions>? configure = null)
     {
         var repository = new TestModelRepository();
         MotifModel.Publish(repository, "motif", withGradient: true);
@@ -44,6 +44,7 @@ public sealed class ExplorerServer : IAsyncDisposable
         var grpc = new GrpcServerOptions { Address = IPAddress.Loopback, Port = 0 };
         if (token is not null) grpc.BearerTokens.Add(token);
         var serving = new ServingOptions { RepositoryPath = repository.Root, IntraOpThreads = 1, MaxQueueDelay = TimeSpan.FromMilliseconds(2) };
+        configure?.Invoke(serving);
         var explorer = new WebExplorer(new ExplorerOptions { Port = 0 });
         var logs = new ListLoggerProvider();
         var host = await InferenceServerHost.StartAsync(grpc, serving, logging =>

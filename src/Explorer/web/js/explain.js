@@ -21,8 +21,8 @@ export async function explainPage(root) {
   fillTasks();
   const method = el('select', {}, METHODS.map(([v, t]) => el('option', { value: v }, t)));
   const baseline = el('select', {}, BASELINES.map(([v, t]) => el('option', { value: v }, t)));
-  const steps = el('input', { type: 'number', value: 50, min: 1 });
-  const samples = el('input', { type: 'number', value: 10, min: 1 });
+  const steps = el('input', { type: 'number', value: 50 });
+  const samples = el('input', { type: 'number', value: 10 });
   const space = el('select', {}, el('option', { value: 'TARGET_SPACE_RAW' }, 'raw (logit / score)'), el('option', { value: 'TARGET_SPACE_PROBABILITY' }, 'probability'));
   const sequence = el('textarea', { rows: 4, placeholder: 'ACGU… (one sequence; FASTA header optional)' });
   const resize = el('input', { type: 'checkbox', checked: true });

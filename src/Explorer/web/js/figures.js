@@ -1,5 +1,6 @@
-// Pictures rendered by the server (src/Visualization, the SVGs the CLI writes) and made inspectable here: each
-// glyph or cell learns which position, base and value it stands for, and hovering shows them.
+// Pictures rendered by the server (src/Visualization, the SVGs the CLI writes). Every letter and heatmap cell
+// carries data-position (1-based), data-base, data-value (and data-label where the axis has labels); hovering
+// shows them.
 import { api } from './api.js';
 import { el, download, fmt } from './ui.js';
 
@@ -10,42 +11,14 @@ export function projected(values, length) {
   return Array.from({ length }, (_, i) => BASES.reduce((s, _b, c) => s + values[c * length + i], 0));
 }
 
-/**
- * Tags the glyphs of an attribution logo with their position and base. The renderer emits, position by position,
- * one glyph per non-zero channel, so walking the glyphs in document order against the values recovers the mapping.
- */
-function tagLogo(svg, values, length, view, sequence) {
-  const glyphs = [...svg.querySelectorAll('use.glyph')];
-  let g = 0;
-  for (let i = 0; i < length; i++) {
-    const column = view === 'projected' ? [projected(values, length)[i]] : BASES.map((_, c) => values[c * length + i]);
-    for (let k = 0; k < column.length; k++) {
-      if (column[k] === 0) continue;
-      const glyph = glyphs[g++];
-      if (!glyph) return;
-      glyph.dataset.position = i;
-      glyph.dataset.value = column[k];
-      glyph.dataset.base = view === 'projected' ? (sequence[i] ?? '?') : BASES[k];
-    }
-  }
-}
-
-function tagHeatmap(svg, deltas, length) {
-  [...svg.querySelectorAll('rect.cell')].forEach((cell, k) => {
-    cell.dataset.position = k % length;
-    cell.dataset.base = BASES[Math.floor(k / length)];
-    cell.dataset.value = deltas[k];
-  });
-}
-
 /** A figure panel: the SVG inline, a hover read-out, and Download SVG / TSV buttons. */
-export function figurePanel(name, svgText, tsvText, fileStem, offset = 0, extraBar = []) {
+export function figurePanel(name, svgText, tsvText, fileStem, extraBar = []) {
   const holder = el('div', { class: 'svg-holder' });
   holder.innerHTML = svgText;
   const hover = el('div', { class: 'hover', 'data-hover': name }, 'hover a letter or cell for position, base and value');
   holder.addEventListener('mouseover', (event) => {
     const d = event.target?.dataset;
-    if (d?.position !== undefined) hover.textContent = `position ${Number(d.position) + 1 + offset}  base ${d.base}  value ${fmt(Number(d.value))}`;
+    if (d?.position !== undefined) hover.textContent = `position ${d.label ?? d.position}  base ${d.base}  value ${fmt(Number(d.value))}`;
   });
   return el('div', { class: 'figure', 'data-figure': name },
     el('div', { class: 'bar' }, el('strong', {}, name), ...extraBar,
@@ -62,7 +35,6 @@ export async function attributionLogo(attribution, view, title, signal) {
   const svg = await api.render('attribution-logo', { attribution, view, title }, signal);
   const panel = figurePanel(view === 'projected' ? 'attribution logo (projected on the observed base)' : 'attribution logo (per channel)',
     svg, attributionTsv(values, length, attribution.sequence ?? ''), `attribution-${view}`);
-  tagLogo(panel.querySelector('svg'), values, length, view, attribution.sequence ?? '');
   panel.dataset.view = view;
   return panel;
 }
@@ -83,7 +55,5 @@ export async function ismHeatmap(response, title, signal) {
   const lines = ['position\treference\tA\tC\tG\tU\tnorm'];
   for (let i = 0; i < length; i++)
     lines.push([start + i + 1, response.sequence[start + i], ...BASES.map((_, c) => deltas[c * length + i]), response.positionNorms[i]].join('\t'));
-  const panel = figurePanel('in-silico mutagenesis (Δ target, alt − ref) with its norm logo', svg, lines.join('\n') + '\n', 'ism', start);
-  tagHeatmap(panel.querySelector('svg'), deltas, length);
-  return panel;
+  return figurePanel('in-silico mutagenesis (Δ target, alt − ref) with its norm logo', svg, lines.join('\n') + '\n', 'ism');
 }

@@ -16,10 +16,10 @@ export async function giaPage(root) {
   model.addEventListener('change', fillTasks);
   fillTasks();
   const kind = el('select', {}, BACKGROUNDS.map(([v, t]) => el('option', { value: v }, t)));
-  const count = el('input', { type: 'number', value: 200, min: 1 });
-  const k = el('input', { type: 'number', value: 4, min: 1, max: 6 });
-  const position = el('input', { type: 'number', value: 0, min: 0 });
-  const top = el('input', { type: 'number', value: 50, min: 1 });
+  const count = el('input', { type: 'number', value: 200 });
+  const k = el('input', { type: 'number', value: 4 });
+  const position = el('input', { type: 'number', value: 0 });
+  const top = el('input', { type: 'number', value: 50 });
   const reference = el('textarea', { rows: 6, placeholder: 'reference sequences the backgrounds are made from (FASTA or one per line)' });
   const file = el('input', { type: 'file' });
   file.addEventListener('change', async () => { if (file.files[0]) reference.value = await file.files[0].text(); });

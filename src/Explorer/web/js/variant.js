@@ -18,7 +18,7 @@ export async function variantPage(root) {
   ismModel.addEventListener('change', fillTasks);
   fillTasks();
   const sequence = el('textarea', { rows: 4, placeholder: 'the sequence around the variant (A, C, G, U/T, N)' });
-  const position = el('input', { type: 'number', min: 1, value: 1 });
+  const position = el('input', { type: 'number', value: 1 });
   const ref = el('input', { type: 'text', size: 6, placeholder: 'A' });
   const alt = el('input', { type: 'text', size: 6, placeholder: 'G' });
   const locus = el('input', { type: 'text', placeholder: config.referenceFasta ? 'chr1:12345:A:G' : 'needs rbp serve --reference-fasta', disabled: !config.referenceFasta });
