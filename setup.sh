@@ -52,6 +52,7 @@ APT_PACKAGES=(
   python3 python3-numpy python3-torch python3-onnx python3-grpcio python3-protobuf
   python3-sklearn python3-scipy    # independent oracles for the tests
   librsvg2-bin                     # rsvg-convert, to look at the SVG pictures the project writes
+  chromium                         # the browser the web explorer's tests drive (Playwright, docs/explorer.md)
   slurmctld slurmd slurm-client munge   # a real Slurm (controller + nodes on loopback) for the --executor slurm test
 )
 # Node.js and npm come from Debian only when the machine has none (a user's own Node install is respected).

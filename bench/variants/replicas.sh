@@ -43,7 +43,7 @@ done
 # One replica per core, each with one ONNX Runtime thread and the server batch the client's batches fill.
 for core in 0 1; do
   port=$((50361 + core))
-  taskset -c "$core" $rbp serve --repo "$work/repo" --port "$port" --threads 1 --max-batch 2048 --max-delay-ms 2 >"$work/serve$core.log" 2>&1 &
+  taskset -c "$core" $rbp serve --repo "$work/repo" --port "$port" --no-web --threads 1 --max-batch 2048 --max-delay-ms 2 >"$work/serve$core.log" 2>&1 &
   pids+=($!)
 done
 for port in 50361 50362; do

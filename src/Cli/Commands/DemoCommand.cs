@@ -68,6 +68,9 @@ public static class DemoCommand
         Console.WriteLine($"rbp demo: done. Artifacts: data {Path.Combine(workDir.FullName, "data")}, checkpoints " +
                           $"{Path.Combine(workDir.FullName, "runs")}, model repository {RepositoryPath(workDir)} " +
                           $"(serve it with: ./rbp serve --repo {RepositoryPath(workDir)})");
+        // The demo exits, so it names the command that serves the explorer and the page that command opens.
+        Console.WriteLine($"rbp demo: explore the models in a browser: run ./rbp serve --repo {RepositoryPath(workDir)} " +
+                          $"and open http://127.0.0.1:{new RbpPipeline.Explorer.ExplorerOptions().Port}/");
         return CliExitCodes.Success;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using RbpPipeline.Explorer;
 using RbpPipeline.InferenceServer.Hosting;
 using RbpPipeline.Onnx.Runtime;
 
@@ -34,10 +35,14 @@ public static class ServeCommand
         var maxKmers = new Option<int>("--max-kmers") { Description = "Most k-mers (4^k) of a GlobalImportance k-mer scan", DefaultValueFactory = _ => defaults.MaxKmers };
         var maxEvaluations = new Option<long>("--max-evaluations") { Description = "Most model rows one interpretation request may evaluate (sequences × steps × baselines, backgrounds × conditions, …)", DefaultValueFactory = _ => defaults.MaxEvaluations };
         var logJson = new Option<bool>("--log-json") { Description = "Structured JSON logs (one object per line)" };
-        var command = new Command("serve", "Serve the models of a repository over gRPC (rbp.v1, KServe v2, health, reflection)")
+        var webPort = new Option<int>("--web-port") { Description = "Port of the web explorer (HTTP/1.1, HTTPS with --tls-cert; 0 picks a free one)", DefaultValueFactory = _ => new ExplorerOptions().Port };
+        var noWeb = new Option<bool>("--no-web") { Description = "Do not serve the web explorer" };
+        var referenceFasta = new Option<FileInfo?>("--reference-fasta") { Description = "Reference genome FASTA for the explorer's chrom:pos:ref:alt variants (.fai built next to it when missing)" };
+        var command = new Command("serve", "Serve the models of a repository over gRPC (rbp.v1, KServe v2, health, reflection) and the web explorer")
         {
             repo, port, host, cuda, threads, maxBatch, maxDelay, workers, maxSequences, streamInFlight, maxMessage,
             tlsCert, tlsKey, token, tokenFile, metricsPort, maxSteps, maxSamples, maxBackgrounds, maxKmers, maxEvaluations, logJson,
+            webPort, noWeb, referenceFasta,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -86,23 +91,47 @@ public static class ServeCommand
                 Console.Error.WriteLine($"{name}: {value} is not a limit; give 1 or more");
                 return CliExitCodes.Usage;
             }
-            var json = parse.GetValue(logJson);
-            await using var server = await InferenceServerHost.StartAsync(grpc, serving, logging =>
+            if (parse.GetValue(referenceFasta) is { Exists: false } missingFasta)
             {
-                logging.ClearProviders();
-                if (json) logging.AddJsonConsole(o => o.IncludeScopes = false);
-                else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-                logging.SetMinimumLevel(LogLevel.Information);
-                logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-                logging.AddFilter("Grpc", LogLevel.Warning); // grpc-dotnet logs every non-OK status; our interceptor logs calls with event ids
-                logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-            }, cancellationToken);
+                Console.Error.WriteLine($"--reference-fasta: {missingFasta.FullName} does not exist");
+                return CliExitCodes.Usage;
+            }
+            var json = parse.GetValue(logJson);
+            using var explorer = parse.GetValue(noWeb) ? null : new WebExplorer(new ExplorerOptions
+            {
+                Port = parse.GetValue(webPort),
+                ReferenceFastaPath = parse.GetValue(referenceFasta)?.FullName,
+            });
+            InferenceServerHost server;
+            try
+            {
+                server = await InferenceServerHost.StartAsync(grpc, serving, logging =>
+                {
+                    logging.ClearProviders();
+                    if (json) logging.AddJsonConsole(o => o.IncludeScopes = false);
+                    else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+                    logging.SetMinimumLevel(LogLevel.Information);
+                    logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+                    logging.AddFilter("Grpc", LogLevel.Warning); // grpc-dotnet logs every non-OK status; our interceptor logs calls with event ids
+                    logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+                }, cancellationToken, extensions: explorer is null ? [] : [explorer]);
+            }
+            catch (IOException e) when (e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+            {
+                // Most often a second server on one host: both want the explorer's default port.
+                Console.Error.WriteLine($"rbp serve: {e.Message} (gRPC --port {grpc.Port}" +
+                    (explorer is null ? ")" : $", web explorer --web-port {parse.GetValue(webPort)}; choose free ports or pass --no-web)"));
+                return CliExitCodes.Failure;
+            }
+            await using var serverScope = server;
             var logger = server.Services.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory ? factory.CreateLogger("rbp.serve") : null;
             if (!IPAddress.IsLoopback(address) && grpc.CertificatePath is null)
                 logger?.LogWarning("listening on {Address} without TLS: traffic (and any bearer token) is readable on the network", address);
             logger?.LogInformation("gRPC on {Address}{Tls}; metrics at {Metrics}; {Count} model version(s) from {Repo}",
                 server.Address, grpc.CertificatePath is null ? "" : " (TLS)", new Uri(server.MetricsAddress ?? server.Address, "/metrics"),
                 server.Repository.Versions.Count, serving.RepositoryPath);
+            if (explorer?.Address is { } page)
+                logger?.LogInformation("web explorer at {Page}{Token}", page, grpc.BearerTokens.Count > 0 ? " (enter a bearer token in the page)" : "");
             try
             {
                 await server.WaitForShutdownAsync(cancellationToken);

@@ -37,13 +37,21 @@ public static class VariantWindows
         new(Allele(genome, chrom, pos - 1, reference.Length, reference.ToUpperInvariant(), length),
             Allele(genome, chrom, pos - 1, reference.Length, alt.ToUpperInvariant(), length));
 
-    public static string Allele(IndexedFasta genome, string chrom, long start, int refLength, string allele, int length)
+    public static string Allele(IndexedFasta genome, string chrom, long start, int refLength, string allele, int length) =>
+        Allele((from, to) => genome.Fetch(chrom, from, to), start, refLength, allele, length);
+
+    /// <summary>
+    /// As above on any genome: <paramref name="fetch"/>(from, to) returns bases [from, to), N outside the sequence
+    /// (the web explorer's pasted sequence windows use this with the pasted window as the genome).
+    /// </summary>
+    public static string Allele(Func<long, long, string> fetch, long start, int refLength, string allele, int length)
     {
+        ArgumentNullException.ThrowIfNull(fetch);
         var n = allele.Length;
         if (n >= length) return allele.Substring((n - length) / 2, length);
         var left = (length - n) / 2;
         var right = length - n - left;
-        var window = genome.Fetch(chrom, start - left, start) + allele + genome.Fetch(chrom, start + refLength, start + refLength + right);
+        var window = fetch(start - left, start) + allele + fetch(start + refLength, start + refLength + right);
         return Clean(window);
     }
 

@@ -130,11 +130,13 @@ public sealed class InferenceServerHost : IAsyncDisposable
 
     public static async Task<InferenceServerHost> StartAsync(GrpcServerOptions grpc, ServingOptions serving,
         Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null, IReadOnlyList<IInferenceServerExtension>? extensions = null)
     {
+        extensions ??= [];
         var builder = WebApplication.CreateSlimBuilder();
         configureLogging?.Invoke(builder.Logging);
         builder.AddRbpGrpc(grpc).AddRbpModelServing(serving);
+        foreach (var extension in extensions) extension.Configure(builder, grpc);
         ListenOptions? metricsListener = null;
         if (serving.MetricsPort is { } metricsPort)
         {
@@ -149,8 +151,10 @@ public sealed class InferenceServerHost : IAsyncDisposable
         try
         {
             app.UseRbpGrpcMetrics();
+            foreach (var extension in extensions) extension.UseBeforeAuthentication(app);
             app.UseRbpGrpc();
             app.MapRbpModelServing();
+            foreach (var extension in extensions) extension.Map(app);
             await app.StartAsync(cancellationToken);
             await app.Services.GetRequiredService<ModelRepository>().StartAsync(cancellationToken);
             app.Services.GetRequiredService<ServerReadiness>().InitialLoadFinished();
@@ -167,7 +171,8 @@ public sealed class InferenceServerHost : IAsyncDisposable
             var port = metricsListener.IPEndPoint?.Port ?? serving.MetricsPort ?? 0;
             metrics = addresses.FirstOrDefault(a => a.Port == port) ?? new Uri($"http://{Host(grpc)}:{port}");
         }
-        var address = addresses.FirstOrDefault(a => metrics is null || a.Port != metrics.Port)
+        var sidePorts = extensions.SelectMany(e => e.Ports).ToHashSet();
+        var address = addresses.FirstOrDefault(a => (metrics is null || a.Port != metrics.Port) && !sidePorts.Contains(a.Port))
             ?? throw new InvalidOperationException("the server reports no gRPC address");
         return new InferenceServerHost(app, address, metrics);
     }

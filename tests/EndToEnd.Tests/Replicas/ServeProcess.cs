@@ -37,7 +37,7 @@ public sealed class ServeProcess : IDisposable
     {
         var (port, metricsPort) = (FreePort(), FreePort());
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { RbpCli.Dll, "serve", "--repo", repository, "--port", $"{port}", "--metrics-port", $"{metricsPort}", "--threads", "1" })
+        foreach (var argument in new[] { RbpCli.Dll, "serve", "--repo", repository, "--port", $"{port}", "--metrics-port", $"{metricsPort}", "--threads", "1", "--no-web" })
             start.ArgumentList.Add(argument);
         var replica = new ServeProcess(Process.Start(start)!, port, metricsPort);
         _ = replica._process.StandardOutput.ReadToEndAsync(cancellationToken);
