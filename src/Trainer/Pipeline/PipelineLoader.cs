@@ -232,7 +232,8 @@ public static partial class PipelineLoader
         if (!SafeName().IsMatch(name))
             throw parent.Error(keyNode, path, $"model name '{name}' may only contain letters, digits, '.', '_' and '-' (it names folders and published models)");
         var map = parent.AsMap(parent.Get(name) ?? throw parent.Error(keyNode, path, "expected a mapping describing the model, found nothing"), path);
-        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor");
+        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor", "ensemble");
+        CheckEnsembleKeys(map);
 
         var archNode = map.Required("architecture", $"one of {string.Join(", ", architectures.Names)}");
         var archName = map.AsString(archNode, map.KeyPath("architecture"));
@@ -314,7 +315,7 @@ public static partial class PipelineLoader
             }
         }
 
-        return new ModelConfig
+        return WithEnsemble(map, new ModelConfig
         {
             Name = name,
             Architecture = architecture.Name,
@@ -325,7 +326,7 @@ public static partial class PipelineLoader
             LabelTransforms = transforms,
             Tracks = tracks,
             Seed = map.Int("seed", 0) is { } s ? (ulong)s : null,
-        };
+        }, datasets, architectures);
     }
 
     private static Dictionary<string, JsonElement> ReadHyperparameters(YamlMap map, IArchitecture architecture)
