@@ -16,6 +16,7 @@ public static class Architectures
         new RbpAddaPredictor(),
         new RbpAddaDiscriminator(),
         new Ensemble(),
+        new MultiHead(),
     ];
 
     /// <summary>Every architecture, in a fixed order.</summary>

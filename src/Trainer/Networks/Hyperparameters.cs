@@ -9,6 +9,9 @@ public enum HyperparameterKind
 
     /// <summary>A list of JSON objects checked by the architecture itself (an ensemble's members).</summary>
     ObjectList,
+
+    /// <summary>One JSON object checked by the architecture itself (a multi-head network's trunk).</summary>
+    Object,
 }
 
 /// <summary>
@@ -45,6 +48,10 @@ public sealed record HyperparameterSpec(string Name, HyperparameterKind Kind, Js
     /// <summary>A list of objects (possibly empty) whose contents the architecture checks when it builds.</summary>
     public static HyperparameterSpec Objects(string name, string description) =>
         new(name, HyperparameterKind.ObjectList, JsonSerializer.SerializeToElement(Array.Empty<object>()), description);
+
+    /// <summary>A mapping whose contents the architecture checks when it builds.</summary>
+    public static HyperparameterSpec Mapping(string name, string description) =>
+        new(name, HyperparameterKind.Object, JsonSerializer.SerializeToElement(new Dictionary<string, object>()), description);
 
     public static HyperparameterSpec Choice(string name, string value, string[] choices, string description) =>
         new(name, HyperparameterKind.String, JsonSerializer.SerializeToElement(value), description) { Choices = choices };
@@ -99,6 +106,8 @@ public sealed class Hyperparameters
 
     public JsonElement[] Objects(string name) => [.. Get(name).EnumerateArray()];
 
+    public JsonElement Object(string name) => Get(name);
+
     private JsonElement Get(string name) =>
         _values.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"{_architecture} has no hyperparameter '{name}'");
 
@@ -144,6 +153,9 @@ public sealed class Hyperparameters
                     if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out var item)) throw Wrong("a non-empty list of integers");
                     CheckRange(architecture, spec, item);
                 }
+                break;
+            case HyperparameterKind.Object:
+                if (value.ValueKind != JsonValueKind.Object) throw Wrong("a mapping");
                 break;
             case HyperparameterKind.ObjectList:
                 if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Object)) throw Wrong("a list of mappings");

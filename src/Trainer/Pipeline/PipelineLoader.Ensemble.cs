@@ -32,8 +32,10 @@ public static partial class PipelineLoader
         foreach (var (k, v) in map.Node.Children)
             if (((YamlScalarNode)k).Value is not ("ensemble" or "executor")) own.Children.Add(k, v);
         var membersPath = e.KeyPath("members");
+        // The entry's own architecture as written (with 'heads' the entry itself is already a multihead model, and so is each member).
+        var ownArchitecture = architectures.Get(map.String("architecture")!).Name;
         // The entry's own architecture, one member per seed, called after the architecture.
-        AddGroup(entry.Architecture, own, seeds ?? 0, e.Get("seeds") ?? e.Node);
+        AddGroup(ownArchitecture, own, seeds ?? 0, e.Get("seeds") ?? e.Node);
         foreach (var group in groups?.Keys ?? [])
         {
             var node = groups!.Get(group) ?? throw groups.Error(groups.KeyNode(group), groups.KeyPath(group), "expected a mapping describing the member, found nothing");
@@ -41,7 +43,7 @@ public static partial class PipelineLoader
             m.AllowOnly([.. EnsembleMemberKeys]);
             if (!SafeName().IsMatch(group))
                 throw groups.Error(groups.KeyNode(group), groups.KeyPath(group), $"member name '{group}' may only contain letters, digits, '.', '_' and '-' (it names the member's model)");
-            AddGroup(group, Overlay(own, m, entry.Architecture, architectures), m.Int("seeds", 1, MaxEnsembleMembers) ?? 1, groups.KeyNode(group));
+            AddGroup(group, Overlay(own, m, ownArchitecture, architectures), m.Int("seeds", 1, MaxEnsembleMembers) ?? 1, groups.KeyNode(group));
         }
         if (members.Count > MaxEnsembleMembers) throw e.Error($"{members.Count} members; an ensemble takes at most {MaxEnsembleMembers}");
         return entry with

@@ -20,10 +20,16 @@ public sealed record ResolvedDataset
 
     public required IReadOnlyList<string> TaskNames { get; init; }
 
+    /// <summary>
+    /// A data set with <c>experiments:</c>: one resolved part per experiment (its own files, one task named after it),
+    /// read together as one multi-task data set whose task k is experiment k. Null otherwise.
+    /// </summary>
+    public IReadOnlyList<ResolvedDataset>? Experiments { get; init; }
+
     /// <summary>The folder every path is relative to.</summary>
     public required string DataRoot { get; init; }
 
-    public IEnumerable<string> Files =>
+    public IEnumerable<string> Files => Experiments is { } parts ? parts.SelectMany(p => p.Files) :
         new[] { Train, Validation, Test, SingleFile }.Concat(Tracks.SelectMany(t => new[] { t.Train, t.Validation, t.Test, t.SingleFile })).OfType<string>();
 }
 
@@ -107,7 +113,7 @@ public static partial class PipelinePlanner
             }
             if (!dataset.FansOut)
             {
-                AddModel(plans, new ModelPlan(model.Name, model, Resolve(dataset, null, root), seed));
+                AddModel(plans, new ModelPlan(model.Name, model, Resolve(dataset, null, root, config.File), seed));
                 continue;
             }
             var names = dataset.Each ?? Glob(dataset, root);
@@ -146,8 +152,17 @@ public static partial class PipelinePlanner
         plans.Add(plan with { Ensemble = new EnsemblePlan([.. members.Select(m => m.Name)]) });
     }
 
-    private static ResolvedDataset Resolve(DatasetConfig d, string? name, string root)
+    private static ResolvedDataset Resolve(DatasetConfig d, string? name, string root, string file = "")
     {
+        if (d.Experiments && name is null)
+        {
+            var names = d.Each ?? Glob(d, root);
+            if (names.Count < 2)
+                throw new PipelineConfigException(file, 0, 0, $"datasets.{d.Name}.experiments",
+                    $"the experiments pattern '{d.EachGlob}' matches {names.Count} experiment(s) for {d.Train} under {root}; a multi-task data set needs at least two");
+            var parts = names.Select(n => Resolve(d, n, root)).ToList();
+            return parts[0] with { FanOutName = null, Train = null, Validation = null, Test = null, Tracks = [], TaskNames = names, Experiments = parts };
+        }
         string? P(string? path) => path is null ? null : Path.GetFullPath(Path.Combine(root, name is null ? path : path.Replace(PipelineLoader.FanOutPlaceholder, name, StringComparison.Ordinal)));
         IReadOnlyList<string> tasks = d.Columns is { } c ? d.Tasks ?? c.Labels : d.Tasks ?? [name ?? d.Name];
         return new ResolvedDataset
