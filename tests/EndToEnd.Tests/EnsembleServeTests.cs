@@ -118,6 +118,18 @@ public sealed class EnsembleServeTests(ITestOutputHelper output)
             Assert.Equal(1 / (1 + Math.Exp(-mean[i])), response.Predictions[i].Values[0], 1e-4);
         }
 
+        // A request may name its tasks; an unknown one is INVALID_ARGUMENT naming the model's tasks.
+        var named = new PredictRequest { Model = "ens" };
+        named.Sequences.AddRange(records.Take(3).Select(r => r.Sequence));
+        named.Tasks.Add("PUM2");
+        var picked = await server.Models.PredictAsync(named, cancellationToken: ct);
+        Assert.Equal(["PUM2"], picked.Tasks);
+        Assert.Equal(response.Predictions[2].Raw[0], picked.Predictions[2].Raw[0]);
+        named.Tasks[0] = "QKI";
+        var unknown = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await server.Models.PredictAsync(named, cancellationToken: ct));
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, unknown.StatusCode);
+        Assert.Contains("has no task 'QKI' (tasks: PUM2)", unknown.Status.Detail);
+
         // A second run changes nothing: members and ensemble are all skipped.
         var again = await Run(yaml, work.File("runs"), ct);
         Assert.All(again, o => Assert.Equal(StageStatus.Skipped, o.Status));
