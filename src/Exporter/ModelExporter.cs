@@ -108,6 +108,8 @@ public static class ModelExporter
             GradientOf = options.GradientOf,
             ProducerVersion = ExporterVersion,
             Metadata = Metadata(name, version, source, OnnxExport.GradientTarget(source.Tasks, options.GradientOf), checkpointSha),
+            // Multi-task models name each task's output too (rbp.task_outputs says which is which).
+            TaskOutputs = source.Tasks.Count > 1,
         };
         var graphs = OnnxExport.Build(network.Graph, weights, spec);
         if (options.TransformGraphs is { } transform) graphs = transform(graphs);
@@ -181,7 +183,14 @@ public static class ModelExporter
             ["rbp.gradient_target"] = Compact(ContractsJson.Serialize(gradient)),
             ["rbp.checkpoint_sha256"] = checkpointSha,
             ["rbp.schema_version"] = ModelManifest.CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture),
-        };
+        }.With(source.Tasks.Count > 1, "rbp.task_outputs",
+            () => JsonSerializer.Serialize(source.Tasks.ToDictionary(t => t.Name, t => OnnxExport.TaskOutput(t.Name), StringComparer.Ordinal)));
+
+    private static Dictionary<string, string> With(this Dictionary<string, string> metadata, bool condition, string key, Func<string> value)
+    {
+        if (condition) metadata[key] = value();
+        return metadata;
+    }
 
     private static string Json(IEnumerable<string> elements) => "[" + string.Join(",", elements) + "]";
 

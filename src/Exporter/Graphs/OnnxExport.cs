@@ -22,6 +22,12 @@ public sealed record OnnxExportSpec
     public bool FoldBatchNorm { get; init; } = true;
 
     public string ProducerVersion { get; init; } = "1";
+
+    /// <summary>
+    /// Also give model.onnx one output per task, <c>raw_&lt;task&gt;</c> [batch, the task's columns] (its slice of
+    /// <c>raw</c>): a multi-task model's experiments by name, each computing only the trunk and its own head.
+    /// </summary>
+    public bool TaskOutputs { get; init; }
 }
 
 /// <summary>The serialized graphs and what they expose.</summary>
@@ -44,6 +50,9 @@ public static class OnnxExport
 {
     public const string RawOutput = "raw";
     public const string ProbabilityOutput = "probability";
+
+    /// <summary>The name of a task's own output in model.onnx (<see cref="OnnxExportSpec.TaskOutputs"/>).</summary>
+    public static string TaskOutput(string task) => "raw_" + task;
 
     public static int Columns(TaskInfo t) => t.Type == TaskType.Multiclass ? t.Classes?.Count ?? 0 : 1;
 
@@ -84,6 +93,9 @@ public static class OnnxExport
         var raw = forward.Forward();
         fe.Output(RawOutput, raw, OnnxDim.Batch, columns);
         if (probability) fe.Output(ProbabilityOutput, Probability(fe, raw, spec.Tasks), OnnxDim.Batch, columns);
+        if (spec.TaskOutputs)
+            foreach (var (task, start, width) in Segments(spec.Tasks))
+                fe.Output(TaskOutput(task.Name), Slice(fe, raw, start, width), OnnxDim.Batch, width);
         var model = fe.Build(spec.ProducerVersion, spec.Metadata, "RbpPipeline forward model: inputs → raw outputs (and probabilities)");
 
         // gradient.onnx

@@ -20,6 +20,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
     {
         using var lease = LeaseRequested(repository, request.Model, request.Version);
         var model = lease.Model;
+        SelectColumns(model, request.Tasks);
         var (inputs, rows) = Encode(model, new BatchFields(request.Sequences, request.SequenceIds, request.Encoded, request.AllowResize), limitHint);
         var outputs = await RunAsync(model, inputs, rows, cancellationToken).ConfigureAwait(false);
         return BuildResponse(model, request, rows, outputs);
@@ -143,7 +144,8 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
     {
         var response = new PredictResponse { Id = request.Id, Model = model.Name, Version = model.Version };
         var columns = model.Columns;
-        foreach (var column in columns) response.Tasks.Add(column.Name);
+        var selected = SelectColumns(model, request.Tasks);
+        foreach (var c in selected) response.Tasks.Add(columns[c].Name);
         var raw = outputs[model.RawOutputIndex];
         var probability = model.ProbabilityOutputIndex >= 0 ? outputs[model.ProbabilityOutputIndex] : null;
         var width = columns.Count;
@@ -157,7 +159,7 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
                 if (probability is not null) probability.AsSpan(r * width, width).CopyTo(buffer);
                 else Probabilities(columns, rowRaw, buffer);
             }
-            for (var c = 0; c < width; c++)
+            foreach (var c in selected)
             {
                 var column = columns[c];
                 prediction.Raw.Add(rowRaw[c]);
@@ -175,6 +177,26 @@ public sealed class Predictor(ModelRepository repository, ServingOptions options
             response.Predictions.Add(prediction);
         }
         return response;
+    }
+
+    /// <summary>
+    /// The output columns a request asks for, in its order: every column when it names no task; a task name selects its
+    /// column (all of a multiclass task's), a "task/class" name one column. An unknown name is INVALID_ARGUMENT.
+    /// </summary>
+    public static IReadOnlyList<int> SelectColumns(ServedModel model, IReadOnlyList<string> tasks)
+    {
+        var columns = model.Columns;
+        if (tasks.Count == 0) return [.. Enumerable.Range(0, columns.Count)];
+        var selected = new List<int>();
+        foreach (var name in tasks)
+        {
+            var matches = Enumerable.Range(0, columns.Count).Where(c => columns[c].Task.Name == name || columns[c].Name == name).ToList();
+            if (matches.Count == 0)
+                throw new ArgumentException(
+                    $"model '{model.Name}' has no task '{name}' (tasks: {string.Join(", ", columns.Select(c => c.Name))})");
+            selected.AddRange(matches);
+        }
+        return selected;
     }
 
     /// <summary>Sigmoid for binary columns, softmax over each multiclass task's columns (graphs without a probability output).</summary>

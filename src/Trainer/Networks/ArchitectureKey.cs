@@ -33,6 +33,12 @@ public readonly record struct ArchitectureKey
 
     public static ArchitectureKey RbpAddaDiscriminator { get; } = new("rbpadda-discriminator");
 
+    /// <summary>An ensemble: the mean of its members' raw outputs (what a pipeline entry with <c>ensemble:</c> exports).</summary>
+    public static ArchitectureKey Ensemble { get; } = new("ensemble");
+
+    /// <summary>A shared trunk (another architecture) with one head per output column (what an entry's <c>heads:</c> makes).</summary>
+    public static ArchitectureKey MultiHead { get; } = new("multihead");
+
     /// <summary>The lower-case name pipeline.yaml and manifests use ("" for the default value).</summary>
     public string Name => _name ?? "";
 

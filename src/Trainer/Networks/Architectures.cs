@@ -15,6 +15,8 @@ public static class Architectures
         new RbpAddaEncoder(),
         new RbpAddaPredictor(),
         new RbpAddaDiscriminator(),
+        new Ensemble(),
+        new MultiHead(),
     ];
 
     /// <summary>Every architecture, in a fixed order.</summary>

@@ -219,6 +219,7 @@ public static class DatasetReader
 
     public static (DatasetSplits Splits, IReadOnlyList<TrackSpec> Tracks) Read(ResolvedDataset d, ulong seed)
     {
+        if (d.Experiments is not null) return ExperimentsReader.Read(d, seed);
         var c = d.Config;
         DatasetSplits splits;
         if (d.SingleFile is { } single)

@@ -92,7 +92,15 @@ public sealed record DatasetConfig
     /// <summary>Read at most this many records of each file (quick runs); null = all.</summary>
     public int? Limit { get; init; }
 
-    public bool FansOut => Each is not null || EachGlob is not null;
+    /// <summary>
+    /// <c>experiments:</c> instead of <c>each:</c>: the names are experiments of ONE multi-task data set (a task per
+    /// experiment, each record labelled for its own experiment only), not models of their own.
+    /// </summary>
+    // Left out of the configuration hash's JSON when false, so that adding the key changed no other model's hash.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Experiments { get; init; }
+
+    public bool FansOut => (Each is not null || EachGlob is not null) && !Experiments;
 }
 
 public sealed record TableColumnsConfig(string Sequence, IReadOnlyList<string> Labels, string? Id, string? Region);
@@ -140,6 +148,11 @@ public sealed record ModelConfig
 
     /// <summary>Overrides the file's seed.</summary>
     public ulong? Seed { get; init; }
+
+    /// <summary>Set for an ensemble entry (architecture <c>ensemble</c>); null for every other model.</summary>
+    // Left out of the configuration hash's JSON when null, so that adding the key changed no other model's hash.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EnsembleConfig? Ensemble { get; init; }
 }
 
 /// <summary>

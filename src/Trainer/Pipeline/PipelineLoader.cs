@@ -120,7 +120,7 @@ public static partial class PipelineLoader
         if (!SafeName().IsMatch(name))
             throw parent.Error(keyNode, path, $"data set name '{name}' may only contain letters, digits, '.', '_' and '-'");
         var map = parent.AsMap(parent.Get(name) ?? throw parent.Error(keyNode, path, "expected a mapping describing the data set, found nothing"), path);
-        map.AllowOnly("format", "task", "classes", "tasks", "train", "validation", "test", "file", "split", "validation_fraction", "columns", "tracks", "each", "limit");
+        map.AllowOnly("format", "task", "classes", "tasks", "train", "validation", "test", "file", "split", "validation_fraction", "columns", "tracks", "each", "limit", "experiments");
         var format = map.AsEnum(map.Required("format", "fasta, table or rnacompete"), map.KeyPath("format"), Formats);
         var taskType = map.Enum("task", format == DataFormat.Rnacompete ? TaskType.Regression : TaskType.Binary, TaskTypes);
         var classes = map.Strings("classes")?.Select(c => c.Value).ToList();
@@ -188,6 +188,7 @@ public static partial class PipelineLoader
             }
         }
 
+        var (experiments, experimentsGlob) = ReadExperiments(map, taskType, tasks, [train, validation, test, single, .. tracks.SelectMany(t => new[] { t.Train, t.Validation, t.Test, t.SingleFile })]);
         List<string>? each = null;
         string? glob = null;
         if (map.Get("each") is { } eachNode)
@@ -199,7 +200,7 @@ public static partial class PipelineLoader
             if (paths.FirstOrDefault(p => !p.Contains(FanOutPlaceholder, StringComparison.Ordinal)) is { } fixedPath)
                 throw map.Error(eachNode, map.KeyPath("each"), $"with 'each', every path must contain {FanOutPlaceholder} (the fan-out name); '{fixedPath}' does not");
         }
-        else if (new[] { train, validation, test, single }.OfType<string>().Any(p => p.Contains(FanOutPlaceholder, StringComparison.Ordinal)))
+        else if (experiments is null && experimentsGlob is null && new[] { train, validation, test, single }.OfType<string>().Any(p => p.Contains(FanOutPlaceholder, StringComparison.Ordinal)))
         {
             throw map.Error($"a path contains {FanOutPlaceholder} but the data set has no 'each' (the names to fan out over)");
         }
@@ -219,8 +220,9 @@ public static partial class PipelineLoader
             ValidationFraction = map.Double("validation_fraction", 0, 0.9) ?? 0.1,
             Columns = columns,
             Tracks = tracks,
-            Each = each,
-            EachGlob = glob,
+            Each = each ?? experiments,
+            EachGlob = glob ?? experimentsGlob,
+            Experiments = experiments is not null || experimentsGlob is not null,
             Limit = map.Int("limit", 2),
         };
     }
@@ -232,7 +234,8 @@ public static partial class PipelineLoader
         if (!SafeName().IsMatch(name))
             throw parent.Error(keyNode, path, $"model name '{name}' may only contain letters, digits, '.', '_' and '-' (it names folders and published models)");
         var map = parent.AsMap(parent.Get(name) ?? throw parent.Error(keyNode, path, "expected a mapping describing the model, found nothing"), path);
-        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor");
+        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor", "ensemble", "heads");
+        CheckEnsembleKeys(map);
 
         var archNode = map.Required("architecture", $"one of {string.Join(", ", architectures.Names)}");
         var archName = map.AsString(archNode, map.KeyPath("architecture"));
@@ -314,7 +317,7 @@ public static partial class PipelineLoader
             }
         }
 
-        return new ModelConfig
+        return WithEnsemble(map, WithHeads(map, new ModelConfig
         {
             Name = name,
             Architecture = architecture.Name,
@@ -325,7 +328,7 @@ public static partial class PipelineLoader
             LabelTransforms = transforms,
             Tracks = tracks,
             Seed = map.Int("seed", 0) is { } s ? (ulong)s : null,
-        };
+        }, architectures), datasets, architectures);
     }
 
     private static Dictionary<string, JsonElement> ReadHyperparameters(YamlMap map, IArchitecture architecture)

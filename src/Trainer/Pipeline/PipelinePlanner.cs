@@ -20,10 +20,16 @@ public sealed record ResolvedDataset
 
     public required IReadOnlyList<string> TaskNames { get; init; }
 
+    /// <summary>
+    /// A data set with <c>experiments:</c>: one resolved part per experiment (its own files, one task named after it),
+    /// read together as one multi-task data set whose task k is experiment k. Null otherwise.
+    /// </summary>
+    public IReadOnlyList<ResolvedDataset>? Experiments { get; init; }
+
     /// <summary>The folder every path is relative to.</summary>
     public required string DataRoot { get; init; }
 
-    public IEnumerable<string> Files =>
+    public IEnumerable<string> Files => Experiments is { } parts ? parts.SelectMany(p => p.Files) :
         new[] { Train, Validation, Test, SingleFile }.Concat(Tracks.SelectMany(t => new[] { t.Train, t.Validation, t.Test, t.SingleFile })).OfType<string>();
 }
 
@@ -34,6 +40,12 @@ public sealed record ModelPlan(string Name, ModelConfig Model, ResolvedDataset D
 {
     /// <summary>Set for the two models of an RBP-ADDA entry (<see cref="Dataset"/> is then its in-vitro data set).</summary>
     public AdaptationPlan? Adaptation { get; init; }
+
+    /// <summary>Set for an ensemble entry's own model: the member models it averages (planned before it).</summary>
+    public EnsemblePlan? Ensemble { get; init; }
+
+    /// <summary>Set for an ensemble's member: the ensemble model's name. Members stop after evaluate (see <see cref="EnsemblePlan.MemberStages"/>).</summary>
+    public string? MemberOf { get; init; }
 
     /// <summary>Every data file the model reads (both data sets of an RBP-ADDA entry), each once.</summary>
     public IEnumerable<string> Files => (Adaptation is { } a ? a.InVitro.Files.Concat(a.InVivo.Files) : Dataset.Files).Distinct();
@@ -101,7 +113,7 @@ public static partial class PipelinePlanner
             }
             if (!dataset.FansOut)
             {
-                plans.Add(new ModelPlan(model.Name, model, Resolve(dataset, null, root), seed));
+                AddModel(plans, new ModelPlan(model.Name, model, Resolve(dataset, null, root, config.File), seed));
                 continue;
             }
             var names = dataset.Each ?? Glob(dataset, root);
@@ -111,7 +123,7 @@ public static partial class PipelinePlanner
             foreach (var name in names)
             {
                 var safe = Unsafe().Replace(name, "-").Trim('-');
-                plans.Add(new ModelPlan($"{model.Name}-{safe}", model, Resolve(dataset, name, root), seed));
+                AddModel(plans, new ModelPlan($"{model.Name}-{safe}", model, Resolve(dataset, name, root), seed));
             }
         }
         var clash = plans.GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
@@ -126,8 +138,31 @@ public static partial class PipelinePlanner
         return plans;
     }
 
-    private static ResolvedDataset Resolve(DatasetConfig d, string? name, string root)
+    // An ensemble entry's model comes after its members, <model>.<member>, each a model of its own on the same data.
+    private static void AddModel(List<ModelPlan> plans, ModelPlan plan)
     {
+        if (plan.Model.Ensemble is not { } ensemble)
+        {
+            plans.Add(plan);
+            return;
+        }
+        var members = ensemble.Members.Select(m =>
+            new ModelPlan($"{plan.Name}.{m.Name}", m.Model, plan.Dataset, (m.Model.Seed ?? plan.Seed) + m.SeedOffset) { MemberOf = plan.Name }).ToList();
+        plans.AddRange(members);
+        plans.Add(plan with { Ensemble = new EnsemblePlan([.. members.Select(m => m.Name)]) });
+    }
+
+    private static ResolvedDataset Resolve(DatasetConfig d, string? name, string root, string file = "")
+    {
+        if (d.Experiments && name is null)
+        {
+            var names = d.Each ?? Glob(d, root);
+            if (names.Count < 2)
+                throw new PipelineConfigException(file, 0, 0, $"datasets.{d.Name}.experiments",
+                    $"the experiments pattern '{d.EachGlob}' matches {names.Count} experiment(s) for {d.Train} under {root}; a multi-task data set needs at least two");
+            var parts = names.Select(n => Resolve(d, n, root)).ToList();
+            return parts[0] with { FanOutName = null, Train = null, Validation = null, Test = null, Tracks = [], TaskNames = names, Experiments = parts };
+        }
         string? P(string? path) => path is null ? null : Path.GetFullPath(Path.Combine(root, name is null ? path : path.Replace(PipelineLoader.FanOutPlaceholder, name, StringComparison.Ordinal)));
         IReadOnlyList<string> tasks = d.Columns is { } c ? d.Tasks ?? c.Labels : d.Tasks ?? [name ?? d.Name];
         return new ResolvedDataset

@@ -11,6 +11,9 @@ public sealed record DefaultDataSets(
     SyntheticDataset MultiTaskTrain, SyntheticDataset MultiTaskTest,
     SyntheticDataset InVitroTrain, SyntheticDataset InVivoTrain, SyntheticDataset InVivoTest, SyntheticDataset InVitroTest)
 {
+    /// <summary>A folder of small CLIP-like experiments, one planted motif each (<see cref="ClipExperiments"/>).</summary>
+    public IReadOnlyList<ClipExperiment> Experiments { get; init; } = [];
+
     /// <param name="scale">Multiplies every set's size (1 = the generators' defaults; tests use less).</param>
     public static DefaultDataSets Generate(ulong seed, double scale = 1)
     {
@@ -21,6 +24,7 @@ public sealed record DefaultDataSets(
         var multi = new MultiTaskOptions();
         var inVitro = DomainShiftGenerator.DefaultInVitro;
         var inVivo = DomainShiftGenerator.DefaultInVivo;
+        var experiments = ClipExperiments.Generate(seed, scale);
         return new DefaultDataSets(
             ClipLikeGenerator.Generate(clip with { Positives = Size(clip.Positives) }, DeterministicRandom.For(seed, "clip/train")),
             ClipLikeGenerator.Generate(clip with { Positives = Size(clip.Positives / 4) }, DeterministicRandom.For(seed, "clip/test")),
@@ -32,7 +36,10 @@ public sealed record DefaultDataSets(
             RnacompeteLikeGenerator.Generate(inVivo with { Count = Size(inVivo.Count) }, DeterministicRandom.For(seed, "in-vivo/train")),
             RnacompeteLikeGenerator.Generate(inVivo with { Count = Size(inVivo.Count / 3) }, DeterministicRandom.For(seed, "in-vivo/test")),
             // Last, from its own stream, so that adding it changed none of the other sets.
-            RnacompeteLikeGenerator.Generate(inVitro with { Count = Size(inVitro.Count / 4) }, DeterministicRandom.For(seed, "in-vitro/test")));
+            RnacompeteLikeGenerator.Generate(inVitro with { Count = Size(inVitro.Count / 4) }, DeterministicRandom.For(seed, "in-vitro/test")))
+        {
+            Experiments = experiments,
+        };
     }
 }
 
@@ -86,6 +93,12 @@ public static class DefaultDataWriter
         Emit("domain-shift/in-vitro_test.txt.gz", sets.InVitroTest, p => DataWriters.WriteScoreSequence(p, sets.InVitroTest.Records, '\t'));
         Emit("domain-shift/in-vivo_train.txt.gz", sets.InVivoTrain, p => DataWriters.WriteScoreSequence(p, sets.InVivoTrain.Records, '\t'));
         Emit("domain-shift/in-vivo_test.txt.gz", sets.InVivoTest, p => DataWriters.WriteScoreSequence(p, sets.InVivoTest.Records, '\t'));
+
+        foreach (var e in sets.Experiments)
+        {
+            Emit($"{ClipExperiments.Folder}/{e.Name}/train.fa.gz", e.Train, p => DataWriters.WriteFasta(p, e.Train.Records));
+            Emit($"{ClipExperiments.Folder}/{e.Name}/test.fa.gz", e.Test, p => DataWriters.WriteFasta(p, e.Test.Records));
+        }
 
         AtomicFile.WriteAllText(Path.Combine(folder, "truth.json"), JsonSerializer.Serialize(new { seed, files = truth }, JsonOptions));
         written.Add("truth.json");
