@@ -9,8 +9,9 @@ namespace RbpPipeline.Bench.Trainer;
 /// probabilities that `rbp predict` received over gRPC from the published ONNX model (a TSV in the FASTA's order),
 /// against the labels of the test FASTA, beside the published figures and the CPU minutes (user + sys) of its
 /// `rbp train` process.
-/// Usage: served &lt;out-dir&gt; &lt;clip-ideeps-dir&gt; &lt;model-prefix&gt; experiment...
-/// Reads &lt;out&gt;/&lt;prefix&gt;-&lt;experiment&gt;.test.tsv and .cpu ("user sys" seconds).
+/// Usage: served &lt;out-dir&gt; &lt;clip-ideeps-dir&gt; &lt;model-prefix[,prefix...]&gt; experiment...
+/// Reads &lt;out&gt;/&lt;prefix&gt;-&lt;experiment&gt;.test.tsv and .cpu ("user sys" seconds); with several prefixes (seeds) it
+/// adds the AUROC of the mean served probability, which is what a seed ensemble averaging its members predicts.
 /// </summary>
 public static class ServedEvaluation
 {
@@ -30,32 +31,39 @@ public static class ServedEvaluation
     {
         var output = args[1];
         var clip = args[2];
-        var prefix = args[3];
+        var prefixes = args[3].Split(',');
         var experiments = args[4..];
-        Console.WriteLine("| experiment | test AUROC (served) | iDeepS | DeepBind | GraphProt | DeepRKE | best published − ours | CPU min (user+sys) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        var ours = new List<double>();
-        var published = new List<double[]>();
-        var minutes = new List<double>();
+        var several = prefixes.Length > 1;
+        Console.WriteLine($"| experiment | {string.Join(" | ", prefixes.Select(p => $"{p} test AUROC"))}{(several ? $" | mean of the {prefixes.Length} (served probabilities)" : "")} | iDeepS | DeepBind | GraphProt | DeepRKE | ours − best published | CPU min (user+sys, all seeds) |");
+        Console.WriteLine($"|---|{string.Concat(Enumerable.Repeat("---:|", prefixes.Length + (several ? 1 : 0)))}---:|---:|---:|---:|---:|---:|");
+        var rows = new List<(double[] Members, double Ours, double[] Published, double Minutes)>();
         foreach (var experiment in experiments)
         {
             var labels = FastaReader.Read(Path.Combine(clip, experiment, "test.fa.gz")).Select(r => r.Labels[0]).ToArray();
-            var probabilities = ReadProbabilities(Path.Combine(output, $"{prefix}-{experiment}.test.tsv"));
-            if (probabilities.Length != labels.Length)
-                throw new InvalidDataException($"{experiment}: {probabilities.Length} served predictions for {labels.Length} test sequences");
-            var auroc = ClassificationMetrics.AreaUnderRoc(labels, probabilities);
-            var cpuFile = Path.Combine(output, $"{prefix}-{experiment}.cpu");
-            var cpu = File.Exists(cpuFile) ? File.ReadAllText(cpuFile).Split(' ', StringSplitOptions.RemoveEmptyEntries).Sum(v => double.Parse(v, CultureInfo.InvariantCulture)) / 60 : double.NaN;
+            var members = new List<double>();
+            var sum = new double[labels.Length];
+            var minutes = 0.0;
+            foreach (var prefix in prefixes)
+            {
+                var probabilities = ReadProbabilities(Path.Combine(output, $"{prefix}-{experiment}.test.tsv"));
+                if (probabilities.Length != labels.Length)
+                    throw new InvalidDataException($"{prefix}-{experiment}: {probabilities.Length} served predictions for {labels.Length} test sequences");
+                members.Add(ClassificationMetrics.AreaUnderRoc(labels, probabilities));
+                for (var i = 0; i < sum.Length; i++) sum[i] += probabilities[i];
+                var cpuFile = Path.Combine(output, $"{prefix}-{experiment}.cpu");
+                minutes += File.Exists(cpuFile) ? File.ReadAllText(cpuFile).Split(' ', StringSplitOptions.RemoveEmptyEntries).Sum(v => double.Parse(v, CultureInfo.InvariantCulture)) / 60 : double.NaN;
+            }
+            var ours = several ? ClassificationMetrics.AreaUnderRoc(labels, sum) : members[0];
             var figures = Published.First(p => experiment.StartsWith(p.Key, StringComparison.Ordinal)).Value;
-            ours.Add(auroc);
-            published.Add(figures);
-            minutes.Add(cpu);
+            rows.Add(([.. members], ours, figures, minutes));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {Short(experiment)} | {auroc:F3} | {figures[0]:F3} | {figures[1]:F3} | {figures[2]:F3} | {figures[3]:F3} | {figures.Max() - auroc:+0.000;-0.000} | {cpu:F1} |"));
+                $"| {Short(experiment)} | {string.Join(" | ", members.Select(m => m.ToString("F3", CultureInfo.InvariantCulture)))}{(several ? $" | {ours:F3}" : "")} | {figures[0]:F3} | {figures[1]:F3} | {figures[2]:F3} | {figures[3]:F3} | {ours - figures.Max():+0.000;-0.000} | {minutes:F1} |"));
         }
-        double Mean(Func<double[], double> pick) => published.Average(pick);
+        string Mean(Func<(double[] Members, double Ours, double[] Published, double Minutes), double> pick) => rows.Average(pick).ToString("F3", CultureInfo.InvariantCulture);
+        Console.WriteLine($"| mean of {rows.Count} | {string.Join(" | ", prefixes.Select((_, k) => Mean(r => r.Members[k])))}{(several ? $" | {Mean(r => r.Ours)}" : "")} | " +
+            $"{Mean(r => r.Published[0])} | {Mean(r => r.Published[1])} | {Mean(r => r.Published[2])} | {Mean(r => r.Published[3])} | {Mean(r => r.Ours - r.Published.Max())} | {rows.Average(r => r.Minutes).ToString("F1", CultureInfo.InvariantCulture)} |");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| mean of {ours.Count} | {ours.Average():F3} | {Mean(f => f[0]):F3} | {Mean(f => f[1]):F3} | {Mean(f => f[2]):F3} | {Mean(f => f[3]):F3} | | {minutes.Average():F1} |"));
+            $"{prefixes[0]}-{experiments[0]}: ClassificationMetrics.AreaUnderRoc = {rows[0].Members[0]:F6} (compare with the sklearn check below)"));
         return 0;
     }
 

@@ -7,13 +7,14 @@
 #              ONLY (comma-separated model names, e.g. residualbind-clip-23_PARCLIP_PUM2_hg19), OUT (run folders).
 # Stages already done with the same data and settings are skipped, so an interrupted run continues where it stopped.
 #
-# Served CLIP recipe benchmark: PRESET=clip-binary bench/trainer/run.sh [data-root]
-#   trains every clip-ideeps experiment (or EXPERIMENTS, comma-separated) with `rbp train` on a pipeline file that names
-#   only the data set and the preset, JOBS (default 2) experiments at a time with THREADS (default 1) each, timing each
-#   `rbp train` (user + sys CPU); exports and publishes the models into $OUT/repository, serves that repository with
-#   `rbp serve`, predicts every test file over gRPC with `rbp predict`, stops the server and prints the table of
-#   served test AUROC beside the published figures (ServedEvaluation.cs). The first experiment's AUROC is
-#   recomputed with sklearn (/usr/bin/python3) from the same TSV as a check.
+# Served CLIP recipe benchmark: PRESET=clip-binary [SEEDS=1,2,3] bench/trainer/run.sh [data-root]
+#   trains every clip-ideeps experiment (or EXPERIMENTS, comma-separated) with `rbp train` on a pipeline file whose
+#   entries name only the data set, the preset and a seed (one entry per seed of SEEDS, default 1), JOBS (default 2)
+#   models at a time with THREADS (default 1) each, timing each `rbp train` (user + sys CPU); exports and publishes the
+#   models into $OUT/repository, serves that repository with `rbp serve`, predicts every test file over gRPC with
+#   `rbp predict`, stops the server and prints the table of served test AUROC beside the published figures
+#   (ServedEvaluation.cs): per seed, and with several seeds the AUROC of the mean served probability. The first
+#   model's AUROC is recomputed with sklearn (/usr/bin/python3) from the same TSV as a check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(realpath "${1:-../shared/data}")
@@ -22,11 +23,14 @@ if [[ -n "${PRESET:-}" ]]; then
   jobs=${JOBS:-2}
   out=$(mkdir -p "${OUT:-runs/bench-clip-$PRESET}" && realpath "${OUT:-runs/bench-clip-$PRESET}")
   port=${PORT:-50197}
+  IFS=, read -r -a seeds <<< "${SEEDS:-1}"
   dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
   if [[ -n "${EXPERIMENTS:-}" ]]; then IFS=, read -r -a experiments <<< "$EXPERIMENTS"
   else mapfile -t experiments < <(cd "$root/clip-ideeps" && ls -d -- */ | tr -d /); fi
-  cat > "$out/pipeline.yaml" <<YAML
-# Written by bench/trainer/run.sh (PRESET=$PRESET); data paths are relative to --data ($root).
+  # One model entry per seed (clip-s<seed>); each names only the data set, the preset and its seed.
+  {
+    cat <<YAML
+# Written by bench/trainer/run.sh (PRESET=$PRESET SEEDS=${seeds[*]}); data paths are relative to --data ($root).
 version: 1
 stages: [prepare, train, evaluate, export, publish]
 repository: repository
@@ -37,27 +41,31 @@ datasets:
     train: clip-ideeps/{rbp}/train.fa.gz
     test: clip-ideeps/{rbp}/test.fa.gz
 models:
-  clip: { preset: $PRESET, dataset: clip }
 YAML
-  echo "bench/trainer: PRESET=$PRESET on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
-  # Each experiment in its own `rbp train`, so that its CPU time is its own; stages already done are skipped on a rerun.
-  printf '%s\n' "${experiments[@]}" | xargs -P "$jobs" -I{} sh -c \
-    '/usr/bin/time -f "%U %S" -o "$1/clip-$2.cpu" ./rbp train "$1/pipeline.yaml" --only "clip-$2" --data "$3" --out "$1" --threads "$4" > "$1/clip-$2.log" 2>&1 || { echo "rbp train clip-$2 failed: see $1/clip-$2.log" >&2; exit 255; }' \
+    for seed in "${seeds[@]}"; do echo "  clip-s$seed: { preset: $PRESET, dataset: clip, seed: $seed }"; done
+  } > "$out/pipeline.yaml"
+  echo "bench/trainer: PRESET=$PRESET, seeds ${seeds[*]}, on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
+  # Each model in its own `rbp train`, so that its CPU time is its own; stages already done are skipped on a rerun.
+  for experiment in "${experiments[@]}"; do for seed in "${seeds[@]}"; do echo "clip-s$seed-$experiment"; done; done |
+    xargs -P "$jobs" -I{} sh -c \
+    '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
     sh "$out" {} "$root" "$threads"
   ./rbp serve --repo "$out/repository" --port "$port" --threads "$threads" > "$out/serve.log" 2>&1 &
   server=$!
   trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
-  for experiment in "${experiments[@]}"; do
+  for experiment in "${experiments[@]}"; do for seed in "${seeds[@]}"; do
+    model="clip-s$seed-$experiment"
     for attempt in $(seq 1 60); do
-      if ./rbp predict "$root/clip-ideeps/$experiment/test.fa.gz" --model "clip-$experiment" --server "http://127.0.0.1:$port" \
-          --out "$out/clip-$experiment.test.tsv" 2>> "$out/predict.log"; then break; fi
-      [[ $attempt == 60 ]] && { echo "rbp predict clip-$experiment failed: see $out/predict.log" >&2; exit 1; }
+      if ./rbp predict "$root/clip-ideeps/$experiment/test.fa.gz" --model "$model" --server "http://127.0.0.1:$port" \
+          --out "$out/$model.test.tsv" 2>> "$out/predict.log"; then break; fi
+      [[ $attempt == 60 ]] && { echo "rbp predict $model failed: see $out/predict.log" >&2; exit 1; }
       sleep 2
     done
-  done
+  done; done
   kill "$server"; wait "$server" 2>/dev/null || true; trap - EXIT
-  dotnet bench/trainer/bin/Release/net10.0/RbpPipeline.Bench.Trainer.dll served "$out" "$root/clip-ideeps" clip "${experiments[@]}"
-  /usr/bin/python3 - "$out/clip-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz" <<'PY'
+  prefixes=$(printf 'clip-s%s,' "${seeds[@]}")
+  dotnet bench/trainer/bin/Release/net10.0/RbpPipeline.Bench.Trainer.dll served "$out" "$root/clip-ideeps" "${prefixes%,}" "${experiments[@]}"
+  /usr/bin/python3 - "$out/clip-s${seeds[0]}-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz" <<'PY'
 import gzip, sys
 from sklearn.metrics import roc_auc_score
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
