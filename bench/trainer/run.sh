@@ -46,7 +46,8 @@ YAML
   } > "$out/pipeline.yaml"
   echo "bench/trainer: PRESET=$PRESET, seeds ${seeds[*]}, on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
   # Each model in its own `rbp train`, so that its CPU time is its own; stages already done are skipped on a rerun.
-  for experiment in "${experiments[@]}"; do for seed in "${seeds[@]}"; do echo "clip-s$seed-$experiment"; done; done |
+  # Seed by seed, so that a run cut short has every experiment's first seeds.
+  for seed in "${seeds[@]}"; do for experiment in "${experiments[@]}"; do echo "clip-s$seed-$experiment"; done; done |
     xargs -P "$jobs" -I{} sh -c \
     '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
     sh "$out" {} "$root" "$threads"

@@ -13,13 +13,13 @@ public static class ModelPresets
     public static ModelPreset ClipBinary { get; } = new()
     {
         Name = "clip-binary",
-        Description = "ResidualBind for binary CLIP data: up to 12 epochs, LR x0.3 after a flat epoch, early stop after 3, best-epoch weights",
+        Description = "ResidualBind for binary CLIP data: up to 8 epochs, LR x0.3 after an epoch without validation AUROC gain, early stop after 2, best-epoch weights",
         TaskType = TaskType.Binary,
         Architecture = "residualbind",
         Encoding = new EncodingConfig { Length = 101 },
         Training = new TrainingOverrides
         {
-            Optimizer = OptimizerKind.Adam, LearningRate = 1e-3, BatchSize = 100, Epochs = 12, EarlyStopping = 3,
+            Optimizer = OptimizerKind.Adam, LearningRate = 1e-3, BatchSize = 100, Epochs = 8, EarlyStopping = 2,
             LrDecayFactor = 0.3, LrDecayPatience = 1, Loss = LossKind.Bce, Monitor = "auroc",
         },
     };
