@@ -6,12 +6,13 @@ namespace RbpPipeline.Bench.Trainer;
 
 /// <summary>
 /// The table of the served CLIP benchmark (run.sh with PRESET): for each experiment, the test AUROC of the
-/// probabilities that `rbp predict` received over gRPC from the published ONNX model (a TSV in the FASTA's order),
+/// predictions that `rbp predict` received over gRPC from the published ONNX model (a TSV in the FASTA's order),
 /// against the labels of the test FASTA, beside the published figures and the CPU minutes (user + sys) of its
 /// `rbp train` process.
 /// Usage: served &lt;out-dir&gt; &lt;clip-ideeps-dir&gt; &lt;model-prefix[,prefix...]&gt; experiment...
 /// Reads &lt;out&gt;/&lt;prefix&gt;-&lt;experiment&gt;.test.tsv and .cpu ("user sys" seconds); with several prefixes (seeds) it
-/// adds the AUROC of the mean served probability, which is what a seed ensemble averaging its members predicts.
+/// adds the AUROC of the mean served logit, which is what an ensemble graph of these members serves (its output is
+/// the mean of the member logits, docs/exporter.md). AUROC is a ranking measure: the logit ranks as the probability.
 /// </summary>
 public static class ServedEvaluation
 {
@@ -34,7 +35,7 @@ public static class ServedEvaluation
         var prefixes = args[3].Split(',');
         var experiments = args[4..];
         var several = prefixes.Length > 1;
-        Console.WriteLine($"| experiment | {string.Join(" | ", prefixes.Select(p => $"{p} test AUROC"))}{(several ? $" | mean of the {prefixes.Length} (served probabilities)" : "")} | iDeepS | DeepBind | GraphProt | DeepRKE | ours − best published | CPU min (user+sys, all seeds) |");
+        Console.WriteLine($"| experiment | {string.Join(" | ", prefixes.Select(p => $"{p} test AUROC"))}{(several ? $" | mean of the {prefixes.Length} (served logits)" : "")} | iDeepS | DeepBind | GraphProt | DeepRKE | ours − best published | CPU min (user+sys, all seeds) |");
         Console.WriteLine($"|---|{string.Concat(Enumerable.Repeat("---:|", prefixes.Length + (several ? 1 : 0)))}---:|---:|---:|---:|---:|---:|");
         var rows = new List<(double[] Members, double Ours, double[] Published, double Minutes)>();
         foreach (var experiment in experiments)
@@ -45,11 +46,11 @@ public static class ServedEvaluation
             var minutes = 0.0;
             foreach (var prefix in prefixes)
             {
-                var probabilities = ReadProbabilities(Path.Combine(output, $"{prefix}-{experiment}.test.tsv"));
-                if (probabilities.Length != labels.Length)
-                    throw new InvalidDataException($"{prefix}-{experiment}: {probabilities.Length} served predictions for {labels.Length} test sequences");
-                members.Add(ClassificationMetrics.AreaUnderRoc(labels, probabilities));
-                for (var i = 0; i < sum.Length; i++) sum[i] += probabilities[i];
+                var logits = ReadLogits(Path.Combine(output, $"{prefix}-{experiment}.test.tsv"));
+                if (logits.Length != labels.Length)
+                    throw new InvalidDataException($"{prefix}-{experiment}: {logits.Length} served predictions for {labels.Length} test sequences");
+                members.Add(ClassificationMetrics.AreaUnderRoc(labels, logits));
+                for (var i = 0; i < sum.Length; i++) sum[i] += logits[i];
                 var cpuFile = Path.Combine(output, $"{prefix}-{experiment}.cpu");
                 minutes += File.Exists(cpuFile) ? File.ReadAllText(cpuFile).Split(' ', StringSplitOptions.RemoveEmptyEntries).Sum(v => double.Parse(v, CultureInfo.InvariantCulture)) / 60 : double.NaN;
             }
@@ -69,13 +70,14 @@ public static class ServedEvaluation
 
     private static string Short(string experiment) => experiment.Length > 32 ? experiment[..32] + "…" : experiment;
 
-    /// <summary>The `<task>_probability` column of `rbp predict`'s TSV (id, logit, probability per task).</summary>
-    private static double[] ReadProbabilities(string tsv)
+    /// <summary>The raw output (logit) column `<task>` of `rbp predict`'s TSV (id, then per task its logit and `<task>_probability`).</summary>
+    private static double[] ReadLogits(string tsv)
     {
         var lines = File.ReadAllLines(tsv);
         var header = lines[0].Split('\t');
-        var column = Array.FindIndex(header, h => h.EndsWith("_probability", StringComparison.Ordinal));
-        if (column < 0) throw new InvalidDataException($"{tsv}: no '<task>_probability' column in the header '{lines[0]}'");
+        var probability = Array.FindIndex(header, h => h.EndsWith("_probability", StringComparison.Ordinal));
+        var column = probability < 0 ? -1 : Array.IndexOf(header, header[probability][..^"_probability".Length]);
+        if (column < 0) throw new InvalidDataException($"{tsv}: no '<task>' and '<task>_probability' columns in the header '{lines[0]}'");
         return [.. lines.Skip(1).Where(l => l.Length > 0).Select(l => double.Parse(l.Split('\t')[column], CultureInfo.InvariantCulture))];
     }
 }

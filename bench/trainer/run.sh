@@ -13,7 +13,7 @@
 #   models at a time with THREADS (default 1) each, timing each `rbp train` (user + sys CPU); exports and publishes the
 #   models into $OUT/repository, serves that repository with `rbp serve`, predicts every test file over gRPC with
 #   `rbp predict`, stops the server and prints the table of served test AUROC beside the published figures
-#   (ServedEvaluation.cs): per seed, and with several seeds the AUROC of the mean served probability. The first
+#   (ServedEvaluation.cs): per seed, and with several seeds the AUROC of the mean served logit (what an ensemble graph of the seeds serves). The first
 #   model's AUROC is recomputed with sklearn (/usr/bin/python3) from the same TSV as a check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
