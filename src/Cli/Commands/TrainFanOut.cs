@@ -39,10 +39,10 @@ public static class TrainFanOut
                 File.WriteAllText(outputFile, yaml);
                 log.WriteLine($"rbp train: wrote {plan.Groups.Count} Indexed Job(s) for {plan.Tasks.Count()} task(s) to {outputFile}: kubectl apply -f {outputFile}");
             }
-            if (plan.FollowUpStages.Count == 0)
+            if (!plan.HasFollowUp)
                 error.WriteLine($"rbp train: no follow-up Job: every stage ({string.Join(", ", plan.TaskStages)}) runs per model in the Indexed Job");
             else
-                error.WriteLine("rbp train: apply the follow-up Job (…-all) once the Indexed Job has completed: kubectl wait --for=condition=complete job/<name>");
+                error.WriteLine("rbp train: apply the follow-up Job(s) (…-ensembles, …-all) once the Indexed Job has completed: kubectl wait --for=condition=complete job/<name>");
             return CliExitCodes.Success;
         }
         catch (PipelineConfigException e) { return Fail(error, e.Message, CliExitCodes.Usage); }
@@ -100,7 +100,9 @@ public static class TrainFanOut
     }
 
     private static IReadOnlyList<ModelPlan> Select(IReadOnlyList<ModelPlan> plans, IReadOnlyList<string>? only) =>
-        only is { Count: > 0 } ? [.. plans.Where(p => only.Contains(p.Name) || only.Contains(p.Model.Name) || (p.Adaptation?.Entry is { } e && only.Contains(e)))] : plans;
+        only is { Count: > 0 }
+            ? [.. plans.Where(p => only.Contains(p.Name) || only.Contains(p.Model.Name) || (p.Adaptation?.Entry is { } e && only.Contains(e)) || (p.MemberOf is { } m && only.Contains(m)))]
+            : plans;
 
     private static ExecutorRun Run(string path, PipelineRunOptions options) => new()
     {

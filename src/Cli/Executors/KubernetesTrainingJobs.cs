@@ -39,6 +39,15 @@ public static class KubernetesTrainingJobs
             job.Spec.BackoffLimitPerIndex = k8s.BackoffLimitPerIndex ?? 2;
             jobs.Add(job);
         }
+        if (plan.FollowUpModels.Count > 0)
+        {
+            // Ensembles read their members' checkpoints: one Job for all of them, applied after the Indexed Job.
+            var k8s = Checked(plan.Groups[0].Settings.Kubernetes);
+            var stages = run.Stages is null ? [] : plan.TaskStages;
+            var job = Job(baseName + "-ensembles", k8s, [.. PodArguments(config, run, k8s, stages), .. plan.FollowUpModels.SelectMany(m => new[] { "--only", m })], indexed: false);
+            job.Spec.BackoffLimit = k8s.BackoffLimitPerIndex ?? 2;
+            jobs.Add(job);
+        }
         if (plan.FollowUpStages.Count > 0)
         {
             var k8s = Checked(plan.Groups[0].Settings.Kubernetes);

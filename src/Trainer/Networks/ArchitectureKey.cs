@@ -33,6 +33,9 @@ public readonly record struct ArchitectureKey
 
     public static ArchitectureKey RbpAddaDiscriminator { get; } = new("rbpadda-discriminator");
 
+    /// <summary>An ensemble: the mean of its members' raw outputs (what a pipeline entry with <c>ensemble:</c> exports).</summary>
+    public static ArchitectureKey Ensemble { get; } = new("ensemble");
+
     /// <summary>The lower-case name pipeline.yaml and manifests use ("" for the default value).</summary>
     public string Name => _name ?? "";
 

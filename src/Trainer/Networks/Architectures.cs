@@ -15,6 +15,7 @@ public static class Architectures
         new RbpAddaEncoder(),
         new RbpAddaPredictor(),
         new RbpAddaDiscriminator(),
+        new Ensemble(),
     ];
 
     /// <summary>Every architecture, in a fixed order.</summary>

@@ -3,7 +3,13 @@ using System.Text.Json;
 
 namespace RbpPipeline.Trainer.Networks;
 
-public enum HyperparameterKind { Integer, Number, Boolean, String, IntegerList, NumberList }
+public enum HyperparameterKind
+{
+    Integer, Number, Boolean, String, IntegerList, NumberList,
+
+    /// <summary>A list of JSON objects checked by the architecture itself (an ensemble's members).</summary>
+    ObjectList,
+}
 
 /// <summary>
 /// One hyperparameter of an architecture: its name as written in pipeline.yaml, type, default and admissible range
@@ -35,6 +41,10 @@ public sealed record HyperparameterSpec(string Name, HyperparameterKind Kind, Js
 
     public static HyperparameterSpec Bool(string name, bool value, string description) =>
         new(name, HyperparameterKind.Boolean, JsonSerializer.SerializeToElement(value), description);
+
+    /// <summary>A list of objects (possibly empty) whose contents the architecture checks when it builds.</summary>
+    public static HyperparameterSpec Objects(string name, string description) =>
+        new(name, HyperparameterKind.ObjectList, JsonSerializer.SerializeToElement(Array.Empty<object>()), description);
 
     public static HyperparameterSpec Choice(string name, string value, string[] choices, string description) =>
         new(name, HyperparameterKind.String, JsonSerializer.SerializeToElement(value), description) { Choices = choices };
@@ -87,6 +97,8 @@ public sealed class Hyperparameters
 
     public double[] Numbers(string name) => [.. Get(name).EnumerateArray().Select(e => e.GetDouble())];
 
+    public JsonElement[] Objects(string name) => [.. Get(name).EnumerateArray()];
+
     private JsonElement Get(string name) =>
         _values.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"{_architecture} has no hyperparameter '{name}'");
 
@@ -132,6 +144,9 @@ public sealed class Hyperparameters
                     if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out var item)) throw Wrong("a non-empty list of integers");
                     CheckRange(architecture, spec, item);
                 }
+                break;
+            case HyperparameterKind.ObjectList:
+                if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Object)) throw Wrong("a list of mappings");
                 break;
             case HyperparameterKind.NumberList:
                 if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0) throw Wrong("a non-empty list of numbers");

@@ -25,4 +25,11 @@ public sealed record ModelPreset
     public required EncodingConfig Encoding { get; init; }
 
     public TrainingOverrides Training { get; init; } = new();
+
+    /// <summary>
+    /// When set, the entry becomes a seed ensemble of this many members of the preset (seeds s, s+1, …), exported as one
+    /// graph that averages their logits (docs/pipeline-yaml.md, "Ensembles"); an <c>ensemble</c> block of the entry
+    /// replaces it. Null = one model.
+    /// </summary>
+    public int? EnsembleSeeds { get; init; }
 }

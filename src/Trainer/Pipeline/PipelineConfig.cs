@@ -140,6 +140,11 @@ public sealed record ModelConfig
 
     /// <summary>Overrides the file's seed.</summary>
     public ulong? Seed { get; init; }
+
+    /// <summary>Set for an ensemble entry (architecture <c>ensemble</c>); null for every other model.</summary>
+    // Left out of the configuration hash's JSON when null, so that adding the key changed no other model's hash.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EnsembleConfig? Ensemble { get; init; }
 }
 
 /// <summary>

@@ -225,14 +225,16 @@ public static partial class PipelineLoader
         };
     }
 
-    private static ModelConfig ReadModel(YamlMap parent, string name, IReadOnlyDictionary<string, DatasetConfig> datasets, ArchitectureCatalog architectures)
+    private static ModelConfig ReadModel(YamlMap parent, string name, IReadOnlyDictionary<string, DatasetConfig> datasets, ArchitectureCatalog architectures,
+        bool member = false)
     {
         var keyNode = parent.KeyNode(name);
         var path = parent.KeyPath(name);
         if (!SafeName().IsMatch(name))
             throw parent.Error(keyNode, path, $"model name '{name}' may only contain letters, digits, '.', '_' and '-' (it names folders and published models)");
         var map = parent.AsMap(parent.Get(name) ?? throw parent.Error(keyNode, path, "expected a mapping describing the model, found nothing"), path);
-        map.AllowOnly("architecture", "preset", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor");
+        map.AllowOnly("architecture", "preset", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor", "ensemble");
+        CheckEnsembleKeys(map);
 
         var preset = ReadPreset(map);
         var archNode = preset is null ? map.Required("architecture", $"one of {string.Join(", ", architectures.Names)}, or a 'preset' ({string.Join(", ", ModelPresets.Names)})") : map.Get("architecture");
@@ -319,7 +321,7 @@ public static partial class PipelineLoader
             }
         }
 
-        return new ModelConfig
+        return WithEnsemble(map, new ModelConfig
         {
             Name = name,
             Architecture = architecture.Name,
@@ -330,7 +332,7 @@ public static partial class PipelineLoader
             LabelTransforms = transforms,
             Tracks = tracks,
             Seed = map.Int("seed", 0) is { } s ? (ulong)s : null,
-        };
+        }, datasets, architectures, member ? null : preset?.EnsembleSeeds);
     }
 
     private static ModelPreset? ReadPreset(YamlMap map)

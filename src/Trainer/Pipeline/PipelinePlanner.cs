@@ -35,6 +35,12 @@ public sealed record ModelPlan(string Name, ModelConfig Model, ResolvedDataset D
     /// <summary>Set for the two models of an RBP-ADDA entry (<see cref="Dataset"/> is then its in-vitro data set).</summary>
     public AdaptationPlan? Adaptation { get; init; }
 
+    /// <summary>Set for an ensemble entry's own model: the member models it averages (planned before it).</summary>
+    public EnsemblePlan? Ensemble { get; init; }
+
+    /// <summary>Set for an ensemble's member: the ensemble model's name. Members stop after evaluate (see <see cref="EnsemblePlan.MemberStages"/>).</summary>
+    public string? MemberOf { get; init; }
+
     /// <summary>Every data file the model reads (both data sets of an RBP-ADDA entry), each once.</summary>
     public IEnumerable<string> Files => (Adaptation is { } a ? a.InVitro.Files.Concat(a.InVivo.Files) : Dataset.Files).Distinct();
 }
@@ -101,7 +107,7 @@ public static partial class PipelinePlanner
             }
             if (!dataset.FansOut)
             {
-                plans.Add(new ModelPlan(model.Name, model, Resolve(dataset, null, root), seed));
+                AddModel(plans, new ModelPlan(model.Name, model, Resolve(dataset, null, root), seed));
                 continue;
             }
             var names = dataset.Each ?? Glob(dataset, root);
@@ -111,7 +117,7 @@ public static partial class PipelinePlanner
             foreach (var name in names)
             {
                 var safe = Unsafe().Replace(name, "-").Trim('-');
-                plans.Add(new ModelPlan($"{model.Name}-{safe}", model, Resolve(dataset, name, root), seed));
+                AddModel(plans, new ModelPlan($"{model.Name}-{safe}", model, Resolve(dataset, name, root), seed));
             }
         }
         var clash = plans.GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
@@ -124,6 +130,20 @@ public static partial class PipelinePlanner
             throw new PipelineConfigException(config.File, 0, 0, "models",
                 $"a model would be called '{entry}', the name of an RBP-ADDA entry whose run folder holds its training state; rename one");
         return plans;
+    }
+
+    // An ensemble entry's model comes after its members, <model>.<member>, each a model of its own on the same data.
+    private static void AddModel(List<ModelPlan> plans, ModelPlan plan)
+    {
+        if (plan.Model.Ensemble is not { } ensemble)
+        {
+            plans.Add(plan);
+            return;
+        }
+        var members = ensemble.Members.Select(m =>
+            new ModelPlan($"{plan.Name}.{m.Name}", m.Model, plan.Dataset, (m.Model.Seed ?? plan.Seed) + m.SeedOffset) { MemberOf = plan.Name }).ToList();
+        plans.AddRange(members);
+        plans.Add(plan with { Ensemble = new EnsemblePlan([.. members.Select(m => m.Name)]) });
     }
 
     private static ResolvedDataset Resolve(DatasetConfig d, string? name, string root)

@@ -117,7 +117,7 @@ public sealed class PipelineRunner
                 Interactive = options.Interactive,
                 Repository = repository,
             };
-            foreach (var stage in stages)
+            foreach (var stage in EnsemblePlan.StagesOf(plan, stages))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (stopped)
@@ -215,6 +215,7 @@ public sealed class PipelineRunner
         foreach (var name in only)
             if (!known.Contains(name))
                 throw new ArgumentException($"no model '{name}' in {config.File}{DidYouMean.Suggest(name, known)} (models: {string.Join(", ", known)})");
-        return [.. plans.Where(p => only.Contains(p.Name) || only.Contains(p.Model.Name))];
+        // An ensemble model brings its members (they are trained first; unchanged ones are skipped).
+        return [.. plans.Where(p => only.Contains(p.Name) || only.Contains(p.Model.Name) || (p.MemberOf is { } e && only.Contains(e)))];
     }
 }

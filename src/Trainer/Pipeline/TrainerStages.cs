@@ -79,7 +79,8 @@ public sealed class TrainStage : IStageHandler
 {
     public string Name => "train";
 
-    public string Fingerprint(StageContext context) => "";
+    // An ensemble is assembled from its members' checkpoints, so it is redone when one of them changes.
+    public string Fingerprint(StageContext context) => context.Plan.Ensemble is null ? "" : EnsembleAssembly.Fingerprint(context);
 
     public bool OutputsExist(StageContext context)
     {
@@ -97,6 +98,7 @@ public sealed class TrainStage : IStageHandler
     public Task<string> RunAsync(StageContext context, CancellationToken cancellationToken)
     {
         if (context.Plan.Adaptation is not null) return Task.FromResult(AdaptationTraining.Run(context, cancellationToken));
+        if (context.Plan.Ensemble is not null) return Task.FromResult(EnsembleAssembly.Run(context, cancellationToken));
         var plan = context.Plan;
         var architecture = context.Architecture;
         var data = context.Data;
@@ -189,7 +191,7 @@ public sealed class EvaluateStage : IStageHandler
         float[]? positiveWeights = options.Loss == LossKind.WeightedBce ? MaskedLoss.PositiveWeights(data.Train.ClassCounts()) : null;
         var evaluations = new[] { data.Validation, data.Test }.Where(s => s.Count > 0)
             .Select(s => Evaluation.Evaluate(network, s, manifest.Tasks, options.Loss, positiveWeights, options.EvaluationBatchSize)).ToList();
-        TrainerStages.WriteJson(Path.Combine(context.RunFolder, OutputFile), new
+        var report = JsonSerializer.SerializeToNode(new
         {
             model = context.Plan.Name,
             architecture = manifest.Architecture.Name,
@@ -204,12 +206,16 @@ public sealed class EvaluateStage : IStageHandler
                     auroc = Finite(t.Auroc), aupr = Finite(t.AveragePrecision), pearson = Finite(t.Pearson), spearman = Finite(t.Spearman), mse = Finite(t.MeanSquaredError),
                 }),
             }),
-        });
+        }, TrainerStages.Json)!.AsObject();
+        if (context.Plan.Ensemble is not null) report["members"] = EnsembleAssembly.MemberReport(context);
+        TrainerStages.WriteJson(Path.Combine(context.RunFolder, OutputFile), report);
         var test = evaluations.FirstOrDefault(e => e.Split == "test") ?? evaluations[^1];
         var perTask = test.Tasks.Count > 1
             ? " (" + string.Join(", ", test.Tasks.Select(t => $"{t.Task} {TrainerStages.Format(double.IsNaN(t.Auroc) ? t.Pearson : t.Auroc)}")) + ")"
             : "";
-        return Task.FromResult($"{TrainerStages.Headline(test)}{perTask} on {test.Count} records");
+        var members = context.Plan.Ensemble is null ? "" : "; members: " + string.Join(", ",
+            EnsembleAssembly.MemberCheckpoints(context).Select(m => $"{m.Name} {EnsembleAssembly.MemberFigure(m.Checkpoint.Manifest, test.Split)}"));
+        return Task.FromResult($"{TrainerStages.Headline(test)}{perTask} on {test.Count} records{members}");
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

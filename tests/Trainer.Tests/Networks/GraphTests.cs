@@ -14,7 +14,8 @@ public sealed class GraphTests
     public GraphTests() => UseOneThread();
 
     /// <summary>A representative shape per architecture (with extra inputs where the architecture takes them).</summary>
-    public static TheoryData<string> ArchitectureNames() => [.. Architectures.Names];
+    // The ensemble has no network of its own without members (EnsembleExportTests and EnsembleServeTests build it).
+    public static TheoryData<string> ArchitectureNames() => [.. Architectures.Names.Where(n => n != ArchitectureKey.Ensemble.Name)];
 
     internal static NetworkShape DefaultShape(string architecture) => architecture switch
     {
@@ -77,7 +78,7 @@ public sealed class GraphTests
     public void Registry_finds_names_case_insensitively_and_suggests_on_a_typo()
     {
         Assert.Equal(
-            ["residualbind", "ideeps", "deepripe", "multiresbind", "rbpadda", "rbpadda-encoder", "rbpadda-predictor", "rbpadda-discriminator"],
+            ["residualbind", "ideeps", "deepripe", "multiresbind", "rbpadda", "rbpadda-encoder", "rbpadda-predictor", "rbpadda-discriminator", "ensemble"],
             Architectures.Names);
         Assert.Equal("residualbind", Architectures.Get("ResidualBind").Name);
 
@@ -94,7 +95,7 @@ public sealed class GraphTests
     public void Every_builtin_key_finds_the_architecture_of_that_name_and_keys_compare_as_names_do()
     {
         ArchitectureKey[] keys = [ArchitectureKey.ResidualBind, ArchitectureKey.IDeepS, ArchitectureKey.DeepRiPe, ArchitectureKey.MultiResBind,
-            ArchitectureKey.RbpAdda, ArchitectureKey.RbpAddaEncoder, ArchitectureKey.RbpAddaPredictor, ArchitectureKey.RbpAddaDiscriminator];
+            ArchitectureKey.RbpAdda, ArchitectureKey.RbpAddaEncoder, ArchitectureKey.RbpAddaPredictor, ArchitectureKey.RbpAddaDiscriminator, ArchitectureKey.Ensemble];
         Assert.Equal(Architectures.Names, keys.Select(k => k.Name));
         foreach (var key in keys) Assert.Equal(key, Architectures.Get(key).Key);
         Assert.Equal(ArchitectureKey.ResidualBind, new ArchitectureKey(" ResidualBind "));

@@ -26,19 +26,28 @@ public sealed class PresetTests
         Assert.Throws<PipelineConfigException>(() => PipelineLoader.Parse(yaml, "/p/pipeline.yaml", PipelineYamlTests.Catalog));
 
     [Fact]
-    public void An_entry_naming_only_the_preset_and_the_data_set_gets_the_presets_architecture_encoding_and_training()
+    public void An_entry_naming_only_the_preset_and_the_data_set_gets_a_seed_ensemble_of_the_presets_models()
     {
         var model = Load(Minimal);
         var preset = ModelPresets.ClipBinary;
 
-        Assert.Equal("residualbind", model.Architecture);
-        Assert.Equal(preset.Encoding, model.Encoding);
-        Assert.Equal(preset.Training, model.Training);
-        Assert.Equal(preset.Hyperparameters.Keys.Order(), model.Hyperparameters.Keys.Order());
+        Assert.Equal(ArchitectureKey.Ensemble.Name, model.Architecture);
+        var members = model.Ensemble!.Members;
+        Assert.Equal(["residualbind-1", "residualbind-2", "residualbind-3"], members.Select(m => m.Name));
+        Assert.Equal([0UL, 1UL, 2UL], members.Select(m => m.SeedOffset));
+        foreach (var member in members)
+        {
+            Assert.Equal("residualbind", member.Model.Architecture);
+            Assert.Null(member.Model.Ensemble);
+            Assert.Equal(preset.Encoding, member.Model.Encoding);
+            Assert.Equal(preset.Training, member.Model.Training);
+        }
 
-        // What the train stage resolves: every training value is the preset's, not ResidualBind's published defaults.
-        var plan = Assert.Single(PipelinePlanner.Plan(PipelineLoader.Parse(Minimal, "/p/pipeline.yaml", PipelineYamlTests.Catalog)));
-        var options = ModelData.Options(plan, Architectures.Get(ArchitectureKey.ResidualBind));
+        // What the train stage resolves for each member: seeds 1, 2, 3 and every training value the preset's.
+        var plans = PipelinePlanner.Plan(PipelineLoader.Parse(Minimal, "/p/pipeline.yaml", PipelineYamlTests.Catalog));
+        Assert.Equal(["m.residualbind-1", "m.residualbind-2", "m.residualbind-3", "m"], plans.Select(p => p.Name));
+        Assert.Equal([1UL, 2UL, 3UL], plans.Take(3).Select(p => p.Seed));
+        var options = ModelData.Options(plans[1], Architectures.Get(ArchitectureKey.ResidualBind));
         Assert.Equal(preset.Training.Epochs, options.Epochs);
         Assert.Equal(preset.Training.EarlyStopping, options.EarlyStoppingPatience);
         Assert.Equal(preset.Training.LrDecayFactor, options.LrDecayFactor);
@@ -55,32 +64,47 @@ public sealed class PresetTests
                 hyperparameters: { filters: 32 }
                 encoding: { policy: left }
                 training: { epochs: 2, weight_decay: 0.01 }
+                ensemble: { seeds: 2 }
             """));
         var preset = ModelPresets.ClipBinary;
 
-        Assert.Equal(32, model.Hyperparameters["filters"].GetInt32());
-        Assert.Equal(preset.Encoding with { Policy = Contracts.SequenceEncoding.LengthPolicy.Left }, model.Encoding);
-        Assert.Equal(preset.Training with { Epochs = 2, WeightDecay = 0.01 }, model.Training);
+        Assert.Equal(2, model.Ensemble!.Members.Count);
+        foreach (var member in model.Ensemble.Members.Select(m => m.Model))
+        {
+            Assert.Equal(32, member.Hyperparameters["filters"].GetInt32());
+            Assert.Equal(preset.Encoding with { Policy = Contracts.SequenceEncoding.LengthPolicy.Left }, member.Encoding);
+            Assert.Equal(preset.Training with { Epochs = 2, WeightDecay = 0.01 }, member.Training);
+        }
     }
 
     [Fact]
-    public void The_fast_level_differs_from_the_full_preset_only_in_its_epochs()
+    public void The_fast_level_is_one_model_trained_as_each_member_of_the_full_preset()
     {
         var fast = Load(Minimal.Replace("clip-binary", "clip-binary-fast"));
+        var member = Load(Minimal).Ensemble!.Members[0].Model;
 
-        Assert.Equal(ModelPresets.ClipBinary.Training with { Epochs = ModelPresets.ClipBinaryFast.Training.Epochs }, fast.Training);
-        Assert.True(ModelPresets.ClipBinaryFast.Training.Epochs < ModelPresets.ClipBinary.Training.Epochs);
-        Assert.Equal(Load(Minimal).Architecture, fast.Architecture);
+        Assert.Null(fast.Ensemble);
+        Assert.Equal("residualbind", fast.Architecture);
+        Assert.Equal(member.Training, fast.Training);
+        Assert.Equal(member.Encoding, fast.Encoding);
+        Assert.Equal(member.Hyperparameters.Keys, fast.Hyperparameters.Keys);
     }
 
     [Fact]
-    public void A_preset_changes_the_configuration_hash_with_its_values()
+    public void A_preset_is_hashed_as_its_values_so_an_entry_spelling_them_out_is_the_same_model()
     {
-        var withPreset = Assert.Single(PipelinePlanner.Plan(PipelineLoader.Parse(Minimal, "/p/pipeline.yaml", PipelineYamlTests.Catalog)));
-        var fast = Assert.Single(PipelinePlanner.Plan(PipelineLoader.Parse(Minimal.Replace("clip-binary", "clip-binary-fast"), "/p/pipeline.yaml", PipelineYamlTests.Catalog)));
-        var architecture = Architectures.Get(ArchitectureKey.ResidualBind);
+        static string Hash(string yaml) => ModelData.ConfigHash(
+            Assert.Single(PipelinePlanner.Plan(PipelineLoader.Parse(yaml, "/p/pipeline.yaml", PipelineYamlTests.Catalog))), Architectures.Get(ArchitectureKey.ResidualBind));
+        var fast = Minimal.Replace("clip-binary", "clip-binary-fast");
+        var spelledOut = Minimal.Replace("    preset: clip-binary\n", """
+                architecture: residualbind
+                encoding: { length: 101 }
+                training: { optimizer: adam, learning_rate: 0.001, batch_size: 100, epochs: 8, early_stopping: 2, lr_decay_factor: 0.3, lr_decay_patience: 1, loss: bce, monitor: auroc }
 
-        Assert.NotEqual(ModelData.ConfigHash(withPreset, architecture), ModelData.ConfigHash(fast, architecture));
+            """);
+
+        Assert.Equal(Hash(spelledOut), Hash(fast));
+        Assert.NotEqual(Hash(spelledOut.Replace("epochs: 8", "epochs: 4")), Hash(fast));
     }
 
     [Fact]
@@ -105,11 +129,11 @@ public sealed class PresetTests
     [Fact]
     public void Another_architecture_than_the_presets_is_refused_and_the_same_one_is_accepted()
     {
-        var e = Fails(Minimal.Replace("    preset: clip-binary", "    preset: clip-binary\n    architecture: ideeps"));
+        var e = Fails(Minimal.Replace("    preset: clip-binary", "    preset: clip-binary-fast\n    architecture: ideeps"));
         Assert.Equal("models.m.architecture", e.Key);
-        Assert.Contains("preset 'clip-binary' is a residualbind recipe", e.Message);
+        Assert.Contains("preset 'clip-binary-fast' is a residualbind recipe", e.Message);
 
-        Assert.Equal("residualbind", Load(Minimal.Replace("    preset: clip-binary", "    preset: clip-binary\n    architecture: residualbind")).Architecture);
+        Assert.Equal("residualbind", Load(Minimal.Replace("    preset: clip-binary", "    preset: clip-binary-fast\n    architecture: residualbind")).Architecture);
     }
 
     [Fact]

@@ -25,6 +25,25 @@ public sealed record FanOutPlan(IReadOnlyList<FanOutGroup> Groups, IReadOnlyList
 
     public IEnumerable<FanOutTask> Tasks => Groups.SelectMany(g => g.Tasks);
 
+    /// <summary>
+    /// Ensemble models (<see cref="ModelPlan.Ensemble"/>): they read their members' checkpoints, so they are no array
+    /// tasks but run, every selected stage, in the follow-up job once the members' tasks have succeeded.
+    /// </summary>
+    public IReadOnlyList<string> FollowUpModels { get; init; } = [];
+
+    /// <summary>Whether a follow-up job is needed (ensemble models, or stages that need every model).</summary>
+    public bool HasFollowUp => FollowUpModels.Count > 0 || FollowUpStages.Count > 0;
+
+    /// <summary>The <c>rbp train</c> arguments (after the CLI itself) of the follow-up job, run in order.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> FollowUpCommands(ExecutorRun run)
+    {
+        var commands = new List<IReadOnlyList<string>>();
+        if (FollowUpModels.Count > 0)
+            commands.Add([.. run.TrainArguments(run.Stages is null ? [] : TaskStages), .. FollowUpModels.SelectMany(m => new[] { "--only", m })]);
+        if (FollowUpStages.Count > 0) commands.Add(run.TrainArguments(FollowUpStages));
+        return commands;
+    }
+
     /// <param name="stages">The stages to run (the user's --stage selection), null = every stage the file declares.</param>
     public static FanOutPlan Of(PipelineConfig config, IReadOnlyList<ModelPlan> plans, IReadOnlyList<string>? stages = null)
     {
@@ -32,6 +51,7 @@ public sealed record FanOutPlan(IReadOnlyList<FanOutGroup> Groups, IReadOnlyList
         var tasks = new List<FanOutTask>();
         foreach (var plan in plans)
         {
+            if (plan.Ensemble is not null) continue;
             var only = plan.Adaptation?.Entry ?? plan.Name;
             var at = tasks.FindIndex(t => t.Only == only);
             if (at >= 0) tasks[at] = tasks[at] with { Models = [.. tasks[at].Models, plan.Name] };
@@ -41,6 +61,9 @@ public sealed record FanOutPlan(IReadOnlyList<FanOutGroup> Groups, IReadOnlyList
             .Select(g => new FanOutGroup([.. g])).ToList();
         return new FanOutPlan(groups,
             [.. selected.Where(s => !AllModelStages.Contains(s))],
-            [.. selected.Where(AllModelStages.Contains)]);
+            [.. selected.Where(AllModelStages.Contains)])
+        {
+            FollowUpModels = [.. plans.Where(p => p.Ensemble is not null).Select(p => p.Name)],
+        };
     }
 }

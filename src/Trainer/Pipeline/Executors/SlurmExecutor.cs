@@ -30,7 +30,7 @@ public sealed partial class SlurmExecutor(ICommandRunner commands, TextWriter lo
             log.WriteLine($"rbp train: submitted job array {id} ({group.Tasks.Count} task(s): {Preview(group.Tasks.Select(t => t.Only))}); script {script}");
         }
         string? followUp = null;
-        if (plan.FollowUpStages.Count == 0)
+        if (!plan.HasFollowUp)
         {
             log.WriteLine($"rbp train: no follow-up job: every stage ({string.Join(", ", plan.TaskStages)}) runs per model in the array");
         }
@@ -39,8 +39,8 @@ public sealed partial class SlurmExecutor(ICommandRunner commands, TextWriter lo
             var name = baseName + "-all";
             var script = Path.Combine(folder, name + ".sbatch");
             await File.WriteAllTextAsync(script, SlurmScripts.FollowUpScript(plan, run, name), ct);
-            followUp = await SbatchAsync([$"--dependency=afterok:{string.Join(':', arrays.Select(a => a.JobId))}", script], ct);
-            log.WriteLine($"rbp train: submitted follow-up job {followUp} ({string.Join(", ", plan.FollowUpStages)}), after every array task succeeds");
+            followUp = await SbatchAsync(arrays.Count == 0 ? [script] : [$"--dependency=afterok:{string.Join(':', arrays.Select(a => a.JobId))}", script], ct);
+            log.WriteLine($"rbp train: submitted follow-up job {followUp} ({string.Join(", ", [.. plan.FollowUpModels, .. plan.FollowUpStages])}), after every array task succeeds");
         }
         var submission = new SlurmSubmission(DateTimeOffset.UtcNow, arrays, followUp);
         submission.Save(run.OutputRoot);

@@ -36,7 +36,8 @@ public static class SlurmScripts
         text.AppendLine($"#SBATCH --output={Path.Combine(Folder(run.OutputRoot), "%x-%j.out")}");
         foreach (var option in plan.Groups[0].Settings.Slurm.SbatchOptions()) text.AppendLine($"#SBATCH {option}");
         text.AppendLine("set -euo pipefail");
-        text.AppendLine($"exec {Join(run.TrainArguments(plan.FollowUpStages))}");
+        var commands = plan.FollowUpCommands(run);
+        for (var i = 0; i < commands.Count; i++) text.AppendLine($"{(i == commands.Count - 1 ? "exec " : "")}{Join(commands[i])}");
         return text.ToString();
     }
 
