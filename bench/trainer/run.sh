@@ -9,8 +9,8 @@
 #
 # Served CLIP recipe benchmark: PRESET=clip-binary [SEEDS=1,2,3] bench/trainer/run.sh [data-root]
 #   trains every clip-ideeps experiment (or EXPERIMENTS, comma-separated) with `rbp train` on a pipeline file whose
-#   entries name only the data set, the preset and a seed (one entry per seed of SEEDS, default 1), JOBS (default 2)
-#   models at a time with THREADS (default 1) each, timing each `rbp train` (user + sys CPU); exports and publishes the
+#   entry names only the data set and the preset (with SEEDS: one entry per seed, each served on its own), JOBS
+#   (default 2) models at a time with THREADS (default 1) each, timing each `rbp train` (user + sys CPU); exports and publishes the
 #   models into $OUT/repository, serves that repository with `rbp serve`, predicts every test file over gRPC with
 #   `rbp predict`, stops the server and prints the table of served test AUROC beside the published figures
 #   (ServedEvaluation.cs): per seed, and with several seeds the AUROC of the mean served logit (what an ensemble graph of the seeds serves). The first
@@ -23,14 +23,17 @@ if [[ -n "${PRESET:-}" ]]; then
   jobs=${JOBS:-2}
   out=$(mkdir -p "${OUT:-runs/bench-clip-$PRESET}" && realpath "${OUT:-runs/bench-clip-$PRESET}")
   port=${PORT:-50197}
-  IFS=, read -r -a seeds <<< "${SEEDS:-1}"
+  # Without SEEDS one entry "clip" (for clip-binary: the ensemble and its members, one graph published); with SEEDS
+  # one entry "clip-s<seed>" per seed, so that each model is served on its own.
+  if [[ -n "${SEEDS:-}" ]]; then IFS=, read -r -a seeds <<< "$SEEDS"; names=(); for seed in "${seeds[@]}"; do names+=("clip-s$seed"); done
+  else seeds=(""); names=(clip); fi
   dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
   if [[ -n "${EXPERIMENTS:-}" ]]; then IFS=, read -r -a experiments <<< "$EXPERIMENTS"
   else mapfile -t experiments < <(cd "$root/clip-ideeps" && ls -d -- */ | tr -d /); fi
-  # One model entry per seed (clip-s<seed>); each names only the data set, the preset and its seed.
+  # Each entry names only the data set and the preset (and with SEEDS its seed).
   {
     cat <<YAML
-# Written by bench/trainer/run.sh (PRESET=$PRESET SEEDS=${seeds[*]}); data paths are relative to --data ($root).
+# Written by bench/trainer/run.sh (PRESET=$PRESET SEEDS=${SEEDS:-}); data paths are relative to --data ($root).
 version: 1
 stages: [prepare, train, evaluate, export, publish]
 repository: repository
@@ -42,20 +45,20 @@ datasets:
     test: clip-ideeps/{rbp}/test.fa.gz
 models:
 YAML
-    for seed in "${seeds[@]}"; do echo "  clip-s$seed: { preset: $PRESET, dataset: clip, seed: $seed }"; done
+    for k in "${!names[@]}"; do echo "  ${names[$k]}: { preset: $PRESET, dataset: clip${seeds[$k]:+, seed: ${seeds[$k]}} }"; done
   } > "$out/pipeline.yaml"
-  echo "bench/trainer: PRESET=$PRESET, seeds ${seeds[*]}, on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
+  echo "bench/trainer: PRESET=$PRESET, models ${names[*]}, on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
   # Each model in its own `rbp train`, so that its CPU time is its own; stages already done are skipped on a rerun.
   # Seed by seed, so that a run cut short has every experiment's first seeds.
-  for seed in "${seeds[@]}"; do for experiment in "${experiments[@]}"; do echo "clip-s$seed-$experiment"; done; done |
+  for name in "${names[@]}"; do for experiment in "${experiments[@]}"; do echo "$name-$experiment"; done; done |
     xargs -P "$jobs" -I{} sh -c \
     '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
     sh "$out" {} "$root" "$threads"
   ./rbp serve --repo "$out/repository" --port "$port" --threads "$threads" > "$out/serve.log" 2>&1 &
   server=$!
   trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
-  for experiment in "${experiments[@]}"; do for seed in "${seeds[@]}"; do
-    model="clip-s$seed-$experiment"
+  for experiment in "${experiments[@]}"; do for name in "${names[@]}"; do
+    model="$name-$experiment"
     for attempt in $(seq 1 60); do
       if ./rbp predict "$root/clip-ideeps/$experiment/test.fa.gz" --model "$model" --server "http://127.0.0.1:$port" \
           --out "$out/$model.test.tsv" 2>> "$out/predict.log"; then break; fi
@@ -64,9 +67,9 @@ YAML
     done
   done; done
   kill "$server"; wait "$server" 2>/dev/null || true; trap - EXIT
-  prefixes=$(printf 'clip-s%s,' "${seeds[@]}")
+  prefixes=$(printf '%s,' "${names[@]}")
   dotnet bench/trainer/bin/Release/net10.0/RbpPipeline.Bench.Trainer.dll served "$out" "$root/clip-ideeps" "${prefixes%,}" "${experiments[@]}"
-  /usr/bin/python3 - "$out/clip-s${seeds[0]}-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz" <<'PY'
+  /usr/bin/python3 - "$out/${names[0]}-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz" <<'PY'
 import gzip, sys
 from sklearn.metrics import roc_auc_score
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
