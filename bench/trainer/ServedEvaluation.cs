@@ -58,11 +58,11 @@ public static class ServedEvaluation
             var figures = Published.First(p => experiment.StartsWith(p.Key, StringComparison.Ordinal)).Value;
             rows.Add(([.. members], ours, figures, minutes));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {Short(experiment)} | {string.Join(" | ", members.Select(m => m.ToString("F3", CultureInfo.InvariantCulture)))}{(several ? $" | {ours:F3}" : "")} | {figures[0]:F3} | {figures[1]:F3} | {figures[2]:F3} | {figures[3]:F3} | {ours - figures.Max():+0.000;-0.000} | {minutes:F1} |"));
+                $"| {Short(experiment)} | {string.Join(" | ", members.Select(m => m.ToString("F3", CultureInfo.InvariantCulture)))}{(several ? $" | {ours:F3}" : "")} | {figures[0]:F3} | {figures[1]:F3} | {figures[2]:F3} | {figures[3]:F3} | {Math.Round(ours - figures.Max(), 3):+0.000;-0.000;0.000} | {minutes:F1} |"));
         }
         string Mean(Func<(double[] Members, double Ours, double[] Published, double Minutes), double> pick) => rows.Average(pick).ToString("F3", CultureInfo.InvariantCulture);
         Console.WriteLine($"| mean of {rows.Count} | {string.Join(" | ", prefixes.Select((_, k) => Mean(r => r.Members[k])))}{(several ? $" | {Mean(r => r.Ours)}" : "")} | " +
-            $"{Mean(r => r.Published[0])} | {Mean(r => r.Published[1])} | {Mean(r => r.Published[2])} | {Mean(r => r.Published[3])} | {Mean(r => r.Ours - r.Published.Max())} | {rows.Average(r => r.Minutes).ToString("F1", CultureInfo.InvariantCulture)} |");
+            $"{Mean(r => r.Published[0])} | {Mean(r => r.Published[1])} | {Mean(r => r.Published[2])} | {Mean(r => r.Published[3])} | {Math.Round(rows.Average(r => r.Ours - r.Published.Max()), 3).ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)} | {rows.Average(r => r.Minutes).ToString("F1", CultureInfo.InvariantCulture)} |");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{prefixes[0]}-{experiments[0]}: ClassificationMetrics.AreaUnderRoc = {rows[0].Members[0]:F6} (compare with the sklearn check below)"));
         return 0;
@@ -70,14 +70,16 @@ public static class ServedEvaluation
 
     private static string Short(string experiment) => experiment.Length > 32 ? experiment[..32] + "…" : experiment;
 
-    /// <summary>The raw output (logit) column `<task>` of `rbp predict`'s TSV (id, then per task its logit and `<task>_probability`).</summary>
+    /// <summary>
+    /// The logits of `rbp predict`'s TSV: its `<task>_probability` column mapped back through the logit (the TSV's
+    /// `<task>` column is the prediction on the data's scale, which for a binary task is the probability as well).
+    /// </summary>
     private static double[] ReadLogits(string tsv)
     {
         var lines = File.ReadAllLines(tsv);
-        var header = lines[0].Split('\t');
-        var probability = Array.FindIndex(header, h => h.EndsWith("_probability", StringComparison.Ordinal));
-        var column = probability < 0 ? -1 : Array.IndexOf(header, header[probability][..^"_probability".Length]);
-        if (column < 0) throw new InvalidDataException($"{tsv}: no '<task>' and '<task>_probability' columns in the header '{lines[0]}'");
-        return [.. lines.Skip(1).Where(l => l.Length > 0).Select(l => double.Parse(l.Split('\t')[column], CultureInfo.InvariantCulture))];
+        var column = Array.FindIndex(lines[0].Split('\t'), h => h.EndsWith("_probability", StringComparison.Ordinal));
+        if (column < 0) throw new InvalidDataException($"{tsv}: no '<task>_probability' column in the header '{lines[0]}'");
+        return [.. lines.Skip(1).Where(l => l.Length > 0).Select(l => double.Parse(l.Split('\t')[column], CultureInfo.InvariantCulture))
+            .Select(p => Math.Log(p / (1 - p)))];
     }
 }
