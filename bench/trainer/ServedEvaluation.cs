@@ -74,12 +74,15 @@ public static class ServedEvaluation
     /// The logits of `rbp predict`'s TSV: its `<task>_probability` column mapped back through the logit (the TSV's
     /// `<task>` column is the prediction on the data's scale, which for a binary task is the probability as well).
     /// </summary>
+    // A float32 probability of exactly 0 or 1 (|logit| above about 17) has no finite logit; such rows keep ±16.1.
+    private const double Saturated = 1e-7;
+
     private static double[] ReadLogits(string tsv)
     {
         var lines = File.ReadAllLines(tsv);
         var column = Array.FindIndex(lines[0].Split('\t'), h => h.EndsWith("_probability", StringComparison.Ordinal));
         if (column < 0) throw new InvalidDataException($"{tsv}: no '<task>_probability' column in the header '{lines[0]}'");
         return [.. lines.Skip(1).Where(l => l.Length > 0).Select(l => double.Parse(l.Split('\t')[column], CultureInfo.InvariantCulture))
-            .Select(p => Math.Log(p / (1 - p)))];
+            .Select(p => Math.Clamp(p, Saturated, 1 - Saturated)).Select(p => Math.Log(p / (1 - p)))];
     }
 }
