@@ -5,6 +5,8 @@ using System.Globalization;
 using System.Text.Json;
 using RbpPipeline.Trainer.Pipeline;
 
+if (args.Length > 0 && args[0] == "explore") return RbpPipeline.Bench.Trainer.RecipeExploration.Run(args);
+if (args.Length > 0 && args[0] == "served") return RbpPipeline.Bench.Trainer.ServedEvaluation.Run(args);
 var file = args[0];
 string Option(string name, string fallback)
 {
@@ -40,3 +42,4 @@ foreach (var model in outcomes.Select(o => o.Model).Distinct())
         $"| {model} | {evaluation.RootElement.GetProperty("architecture").GetString()} | {metric} | {summary.GetProperty(metric).GetDouble():F3} | " +
         $"{published.GetValueOrDefault(model, "")} | {epochs} ({t.GetProperty("bestEpoch").GetInt32()}) | {t.GetProperty("secondsPerEpoch").GetDouble():F1} | {t.GetProperty("threads").GetInt32()} |"));
 }
+return 0;

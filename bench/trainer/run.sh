@@ -6,9 +6,79 @@
 # Environment: EPOCHS (default 5), THREADS (default 1; on a loaded 2-core box 2 threads can be slower),
 #              ONLY (comma-separated model names, e.g. residualbind-clip-23_PARCLIP_PUM2_hg19), OUT (run folders).
 # Stages already done with the same data and settings are skipped, so an interrupted run continues where it stopped.
+#
+# Served CLIP recipe benchmark: PRESET=clip-binary [SEEDS=1,2,3] bench/trainer/run.sh [data-root]
+#   trains every clip-ideeps experiment (or EXPERIMENTS, comma-separated) with `rbp train` on a pipeline file whose
+#   entry names only the data set and the preset (with SEEDS: one entry per seed, each served on its own), JOBS
+#   (default 2) models at a time with THREADS (default 1) each, timing each `rbp train` (user + sys CPU); exports and publishes the
+#   models into $OUT/repository, serves that repository with `rbp serve`, predicts every test file over gRPC with
+#   `rbp predict`, stops the server and prints the table of served test AUROC beside the published figures
+#   (ServedEvaluation.cs): per seed, and with several seeds the AUROC of the mean served logit (what an ensemble graph of the seeds serves). The first
+#   model's AUROC is recomputed with sklearn (/usr/bin/python3) from the same TSV as a check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(realpath "${1:-../shared/data}")
+if [[ -n "${PRESET:-}" ]]; then
+  threads=${THREADS:-1}
+  jobs=${JOBS:-2}
+  out=$(mkdir -p "${OUT:-runs/bench-clip-$PRESET}" && realpath "${OUT:-runs/bench-clip-$PRESET}")
+  port=${PORT:-50197}
+  # Without SEEDS one entry "clip" (for clip-binary: the ensemble and its members, one graph published); with SEEDS
+  # one entry "clip-s<seed>" per seed, so that each model is served on its own.
+  if [[ -n "${SEEDS:-}" ]]; then IFS=, read -r -a seeds <<< "$SEEDS"; names=(); for seed in "${seeds[@]}"; do names+=("clip-s$seed"); done
+  else seeds=(""); names=(clip); fi
+  dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
+  if [[ -n "${EXPERIMENTS:-}" ]]; then IFS=, read -r -a experiments <<< "$EXPERIMENTS"
+  else mapfile -t experiments < <(cd "$root/clip-ideeps" && ls -d -- */ | tr -d /); fi
+  # Each entry names only the data set and the preset (and with SEEDS its seed).
+  {
+    cat <<YAML
+# Written by bench/trainer/run.sh (PRESET=$PRESET SEEDS=${SEEDS:-}); data paths are relative to --data ($root).
+version: 1
+stages: [prepare, train, evaluate, export, publish]
+repository: repository
+datasets:
+  clip:
+    format: fasta
+    each: "*"
+    train: clip-ideeps/{rbp}/train.fa.gz
+    test: clip-ideeps/{rbp}/test.fa.gz
+models:
+YAML
+    for k in "${!names[@]}"; do echo "  ${names[$k]}: { preset: $PRESET, dataset: clip${seeds[$k]:+, seed: ${seeds[$k]}} }"; done
+  } > "$out/pipeline.yaml"
+  echo "bench/trainer: PRESET=$PRESET, models ${names[*]}, on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
+  # Each model in its own `rbp train`, so that its CPU time is its own; stages already done are skipped on a rerun.
+  # Seed by seed, so that a run cut short has every experiment's first seeds.
+  for name in "${names[@]}"; do for experiment in "${experiments[@]}"; do echo "$name-$experiment"; done; done |
+    xargs -P "$jobs" -I{} sh -c \
+    '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
+    sh "$out" {} "$root" "$threads"
+  ./rbp serve --repo "$out/repository" --port "$port" --threads "$threads" > "$out/serve.log" 2>&1 &
+  server=$!
+  trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
+  for experiment in "${experiments[@]}"; do for name in "${names[@]}"; do
+    model="$name-$experiment"
+    for attempt in $(seq 1 60); do
+      if ./rbp predict "$root/clip-ideeps/$experiment/test.fa.gz" --model "$model" --server "http://127.0.0.1:$port" \
+          --out "$out/$model.test.tsv" 2>> "$out/predict.log"; then break; fi
+      [[ $attempt == 60 ]] && { echo "rbp predict $model failed: see $out/predict.log" >&2; exit 1; }
+      sleep 2
+    done
+  done; done
+  kill "$server"; wait "$server" 2>/dev/null || true; trap - EXIT
+  prefixes=$(printf '%s,' "${names[@]}")
+  dotnet bench/trainer/bin/Release/net10.0/RbpPipeline.Bench.Trainer.dll served "$out" "$root/clip-ideeps" "${prefixes%,}" "${experiments[@]}"
+  /usr/bin/python3 - "$out/${names[0]}-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz" <<'PY'
+import gzip, sys
+from sklearn.metrics import roc_auc_score
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+column = next(i for i, h in enumerate(rows[0]) if h.endswith("_probability"))
+labels = [int(l.split("class:")[1]) for l in gzip.open(sys.argv[2], "rt") if l.startswith(">")]
+print(f"sklearn check ({sys.argv[1].split('/')[-1]}): roc_auc_score = {roc_auc_score(labels, [float(r[column]) for r in rows[1:]]):.6f}")
+PY
+  exit 0
+fi
 epochs=${EPOCHS:-5}
 threads=${THREADS:-1}
 out=${OUT:-runs/bench-trainer}

@@ -35,7 +35,7 @@ public sealed record ModelData(
     public static ModelData Prepare(ModelPlan plan, IArchitecture architecture, FileHashes hashes)
     {
         if (plan.Adaptation is not null) return PrepareAdaptation(plan, hashes);
-        var (splits, tracks) = DatasetReader.Read(plan.Dataset, plan.Seed);
+        var (splits, tracks) = DatasetReader.Read(plan.Dataset, plan.SplitSeed);
         var wanted = plan.Model.Tracks;
         var encoding = new EncodingSpec
         {
@@ -163,6 +163,7 @@ public sealed record ModelData(
         var json = JsonSerializer.Serialize(content, HashJson);
         // An RBP-ADDA model also depends on its in-vivo data set and on which path it is (kept apart from the JSON
         // above so that no other model's hash changed when RBP-ADDA entries came).
+        if (plan.SplitSeedOverride is { } splitSeed) json += JsonSerializer.Serialize(new { splitSeed }, HashJson);
         if (plan.Adaptation is { } a) json += JsonSerializer.Serialize(new { inVivo = a.InVivo.Config with { }, path = a.Path }, HashJson);
         return Hash(json);
     }

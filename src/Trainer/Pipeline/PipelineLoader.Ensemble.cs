@@ -19,13 +19,18 @@ public static partial class PipelineLoader
     /// key by key for the entry's architecture and instead of the entry's for another one, <c>architecture</c> and
     /// <c>seed</c> replaced. So every key a model entry takes (and every check of it) applies to members unchanged.
     /// </summary>
-    private static ModelConfig WithEnsemble(YamlMap map, ModelConfig entry, IReadOnlyDictionary<string, DatasetConfig> datasets, ArchitectureCatalog architectures)
+    /// <param name="presetSeeds">The entry's preset's seed ensemble (<see cref="ModelPreset.EnsembleSeeds"/>), used when the
+    /// entry has no <c>ensemble</c> block of its own; null for members, which are single models of the preset.</param>
+    private static ModelConfig WithEnsemble(YamlMap map, ModelConfig entry, IReadOnlyDictionary<string, DatasetConfig> datasets, ArchitectureCatalog architectures,
+        int? presetSeeds)
     {
-        if (map.Map("ensemble") is not { } e) return entry;
-        e.AllowOnly([.. EnsembleKeys]);
+        var block = map.Map("ensemble");
+        if (block is null && presetSeeds is null) return entry;
+        var e = block ?? map;
+        block?.AllowOnly([.. EnsembleKeys]);
         var members = new List<EnsembleMemberConfig>();
-        var seeds = e.Int("seeds", 1, MaxEnsembleMembers);
-        var groups = e.Map("members");
+        var seeds = block is null ? presetSeeds : e.Int("seeds", 1, MaxEnsembleMembers);
+        var groups = block?.Map("members");
         if (seeds is null && groups is null)
             throw e.Error("an ensemble needs 'seeds' (members of this entry's architecture, one per seed) and/or 'members' (named members with their own settings)");
         var own = new YamlMappingNode();
@@ -61,7 +66,7 @@ public static partial class PipelineLoader
                 if (members.Any(x => x.Name == name))
                     throw e.Error(at, membersPath, $"two members would both be called '{name}' (members of the entry's architecture are named after it); rename the member");
                 var holder = new YamlMappingNode { { new YamlScalarNode(name), node } };
-                var model = ReadModel(new YamlMap(holder, map.File, membersPath), name, datasets, architectures);
+                var model = ReadModel(new YamlMap(holder, map.File, membersPath), name, datasets, architectures, member: true);
                 members.Add(new EnsembleMemberConfig(name, model with { Name = entry.Name }, (ulong)k));
             }
         }

@@ -227,21 +227,28 @@ public static partial class PipelineLoader
         };
     }
 
-    private static ModelConfig ReadModel(YamlMap parent, string name, IReadOnlyDictionary<string, DatasetConfig> datasets, ArchitectureCatalog architectures)
+    private static ModelConfig ReadModel(YamlMap parent, string name, IReadOnlyDictionary<string, DatasetConfig> datasets, ArchitectureCatalog architectures,
+        bool member = false)
     {
         var keyNode = parent.KeyNode(name);
         var path = parent.KeyPath(name);
         if (!SafeName().IsMatch(name))
             throw parent.Error(keyNode, path, $"model name '{name}' may only contain letters, digits, '.', '_' and '-' (it names folders and published models)");
         var map = parent.AsMap(parent.Get(name) ?? throw parent.Error(keyNode, path, "expected a mapping describing the model, found nothing"), path);
-        map.AllowOnly("architecture", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor", "ensemble", "heads");
+        map.AllowOnly("architecture", "preset", "dataset", "source", "target", "adaptation", "hyperparameters", "training", "encoding", "label_transform", "tracks", "seed", "executor", "ensemble", "heads");
         CheckEnsembleKeys(map);
 
-        var archNode = map.Required("architecture", $"one of {string.Join(", ", architectures.Names)}");
-        var archName = map.AsString(archNode, map.KeyPath("architecture"));
+        var preset = ReadPreset(map);
+        var archNode = preset is null ? map.Required("architecture", $"one of {string.Join(", ", architectures.Names)}, or a 'preset' ({string.Join(", ", ModelPresets.Names)})") : map.Get("architecture");
+        var archName = archNode is null ? preset!.Architecture : map.AsString(archNode, map.KeyPath("architecture"));
         var architecture = architectures.Find(archName)
-            ?? throw map.Error(archNode, map.KeyPath("architecture"),
+            ?? throw map.Error(archNode ?? map.Get("preset")!, map.KeyPath(archNode is null ? "preset" : "architecture"),
                 $"unknown architecture '{archName}'{DidYouMean.Suggest(archName, architectures.Names)} (known: {string.Join(", ", architectures.Names)})");
+        if (preset is not null && archNode is not null && architectures.Find(preset.Architecture) != architecture)
+            throw map.Error(archNode, map.KeyPath("architecture"),
+                $"preset '{preset.Name}' is a {preset.Architecture} recipe; architecture '{archName}' cannot use it (drop one of the two keys)");
+        if (preset is not null && (map.Has("source") || map.Has("target") || map.Has("adaptation")))
+            throw map.Error(map.Get("preset")!, map.KeyPath("preset"), "a preset applies to ordinary models, not to RBP-ADDA entries (source/target/adaptation)");
         if (map.Has("source") || map.Has("target") || map.Has("adaptation"))
             return ReadAdaptationModel(map, name, architecture, datasets);
 
@@ -251,7 +258,14 @@ public static partial class PipelineLoader
             throw map.Error(datasetNode, map.KeyPath("dataset"),
                 $"no data set named '{datasetName}'{DidYouMean.Suggest(datasetName, datasets.Keys)} (declared: {string.Join(", ", datasets.Keys)})");
 
+        if (preset is not null && dataset.TaskType != preset.TaskType)
+            throw map.Error(map.Get("preset")!, map.KeyPath("preset"),
+                $"preset '{preset.Name}' is for {Describe(preset.TaskType)} data; data set '{datasetName}' is {Describe(dataset.TaskType)}");
+
         var hyperparameters = ReadHyperparameters(map, architecture);
+        if (preset is not null)
+            foreach (var (key, value) in preset.Hyperparameters)
+                hyperparameters.TryAdd(key, value);
 
         var training = new TrainingOverrides();
         if (map.Map("training") is { } t)
@@ -280,17 +294,9 @@ public static partial class PipelineLoader
             };
             CheckLossAndMonitor(t, training, dataset);
         }
+        if (preset is not null) training = ModelPresets.Merge(training, preset.Training);
 
-        var enc = map.Map("encoding") ?? throw map.Error(map.Node, map.KeyPath("encoding"), "missing required key 'encoding' (at least its 'length')");
-        enc.AllowOnly("length", "policy", "n", "ambiguity", "padding");
-        var encoding = new EncodingConfig
-        {
-            Length = enc.AsInt(enc.Required("length", "the fixed input length L"), enc.KeyPath("length"), 1, 100_000),
-            Policy = enc.Enum("policy", LengthPolicy.Centre, Policies),
-            N = enc.Enum("n", NPolicy.Zero, NPolicies),
-            Ambiguity = enc.Enum("ambiguity", AmbiguityPolicy.Error, AmbiguityPolicies),
-            Padding = (float)(enc.Double("padding") ?? 0),
-        };
+        var encoding = ReadEncoding(map, preset);
 
         List<LabelTransformSpec>? transforms = null;
         if (map.List("label_transform") is { } steps)
@@ -328,7 +334,37 @@ public static partial class PipelineLoader
             LabelTransforms = transforms,
             Tracks = tracks,
             Seed = map.Int("seed", 0) is { } s ? (ulong)s : null,
-        }, architectures), datasets, architectures);
+        }, architectures), datasets, architectures, member ? null : preset?.EnsembleSeeds);
+    }
+
+    private static ModelPreset? ReadPreset(YamlMap map)
+    {
+        if (map.Get("preset") is not { } node) return null;
+        var presetName = map.AsString(node, map.KeyPath("preset"));
+        return ModelPresets.Find(presetName)
+            ?? throw map.Error(node, map.KeyPath("preset"),
+                $"unknown preset '{presetName}'{DidYouMean.Suggest(presetName, ModelPresets.Names)} (known: {string.Join(", ", ModelPresets.Names)})");
+    }
+
+    private static string Describe(TaskType type) => type.ToString().ToLowerInvariant();
+
+    /// <summary>The entry's encoding; with a preset, the keys the entry leaves out (or the whole mapping) come from the preset.</summary>
+    private static EncodingConfig ReadEncoding(YamlMap map, ModelPreset? preset)
+    {
+        var enc = map.Map("encoding");
+        if (enc is null)
+            return preset?.Encoding ?? throw map.Error(map.Node, map.KeyPath("encoding"), "missing required key 'encoding' (at least its 'length')");
+        enc.AllowOnly("length", "policy", "n", "ambiguity", "padding");
+        var fallback = preset?.Encoding;
+        return new EncodingConfig
+        {
+            Length = enc.Get("length") is { } length ? enc.AsInt(length, enc.KeyPath("length"), 1, 100_000)
+                : fallback?.Length ?? enc.AsInt(enc.Required("length", "the fixed input length L"), enc.KeyPath("length"), 1, 100_000),
+            Policy = enc.Enum("policy", fallback?.Policy ?? LengthPolicy.Centre, Policies),
+            N = enc.Enum("n", fallback?.N ?? NPolicy.Zero, NPolicies),
+            Ambiguity = enc.Enum("ambiguity", fallback?.Ambiguity ?? AmbiguityPolicy.Error, AmbiguityPolicies),
+            Padding = (float)(enc.Double("padding") ?? fallback?.Padding ?? 0),
+        };
     }
 
     private static Dictionary<string, JsonElement> ReadHyperparameters(YamlMap map, IArchitecture architecture)

@@ -47,6 +47,15 @@ public sealed record ModelPlan(string Name, ModelConfig Model, ResolvedDataset D
     /// <summary>Set for an ensemble's member: the ensemble model's name. Members stop after evaluate (see <see cref="EnsemblePlan.MemberStages"/>).</summary>
     public string? MemberOf { get; init; }
 
+    /// <summary>
+    /// The seed of the train/validation split; the model's own <see cref="Seed"/> unless set. Ensemble members share
+    /// their ensemble's split (they differ only in initialisation and batch order), so the ensemble's validation figure
+    /// is measured on records none of its members trained on.
+    /// </summary>
+    public ulong? SplitSeedOverride { get; init; }
+
+    public ulong SplitSeed => SplitSeedOverride ?? Seed;
+
     /// <summary>Every data file the model reads (both data sets of an RBP-ADDA entry), each once.</summary>
     public IEnumerable<string> Files => (Adaptation is { } a ? a.InVitro.Files.Concat(a.InVivo.Files) : Dataset.Files).Distinct();
 }
@@ -147,7 +156,7 @@ public static partial class PipelinePlanner
             return;
         }
         var members = ensemble.Members.Select(m =>
-            new ModelPlan($"{plan.Name}.{m.Name}", m.Model, plan.Dataset, (m.Model.Seed ?? plan.Seed) + m.SeedOffset) { MemberOf = plan.Name }).ToList();
+            new ModelPlan($"{plan.Name}.{m.Name}", m.Model, plan.Dataset, (m.Model.Seed ?? plan.Seed) + m.SeedOffset) { MemberOf = plan.Name, SplitSeedOverride = plan.SplitSeed }).ToList();
         plans.AddRange(members);
         plans.Add(plan with { Ensemble = new EnsemblePlan([.. members.Select(m => m.Name)]) });
     }

@@ -69,6 +69,20 @@ public sealed class EnsembleYamlTests
     }
 
     [Fact]
+    public void Members_share_their_ensembles_train_validation_split_whatever_their_own_seed()
+    {
+        var pum2 = PipelinePlanner.Plan(Config(), "/data").Take(6).ToList();
+
+        // Seeds 10, 11, 100, 10, 11 for the members, but one split (the ensemble's, seed 10) for all: otherwise the
+        // ensemble's validation records would be training records of the members with other seeds.
+        Assert.Equal([11UL, 100UL], pum2.Where(p => p.Seed != 10UL).Select(p => p.Seed).Distinct());
+        Assert.All(pum2, p => Assert.Equal(10UL, p.SplitSeed));
+        // A model outside an ensemble splits by its own seed.
+        var single = PipelinePlanner.Plan(Config(Yaml[..Yaml.IndexOf("    ensemble:", StringComparison.Ordinal)]), "/data");
+        Assert.All(single, p => Assert.Equal(p.Seed, p.SplitSeed));
+    }
+
+    [Fact]
     public void A_changed_member_setting_changes_the_ensembles_configuration_hash()
     {
         string Hash(string yaml) => PipelinePlanner.Plan(Config(yaml), "/data").Where(p => p.Ensemble is not null)

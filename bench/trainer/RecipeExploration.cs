@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using RbpPipeline.Trainer.Metrics;
+using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Pipeline;
+using RbpPipeline.Trainer.Training;
+
+namespace RbpPipeline.Bench.Trainer;
+
+/// <summary>
+/// Recipe search on validation data only: trains members of several seeds on one fixed split of each model's data
+/// (the split follows the model's seed, the members' initial weights and shuffles follow their own seed, so their
+/// validation predictions can be averaged), and prints per member the validation AUROC of every epoch and the CPU
+/// seconds, then the AUROC of the mean predicted probability of the members, which is what a seed ensemble would
+/// score. Test files are read by the prepare step but never predicted.
+/// Usage: explore &lt;pipeline.yaml&gt; --out DIR [--data DIR] [--threads N] [--seeds 1,2] [--only name,...]
+/// </summary>
+public static class RecipeExploration
+{
+    public static int Run(string[] args)
+    {
+        string Option(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        var output = Option("--out", "runs/explore");
+        var data = Option("--data", "");
+        var threads = int.Parse(Option("--threads", "1"), CultureInfo.InvariantCulture);
+        var seeds = Option("--seeds", "1").Split(',').Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var only = Option("--only", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+        var config = PipelineLoader.Load(args[1], ArchitectureCatalog.Default);
+        var plans = PipelinePlanner.Plan(config, data.Length == 0 ? null : data)
+            .Where(p => only.Length == 0 || only.Any(o => p.Name == o || p.Model.Name == o || p.Name.StartsWith(o + "-", StringComparison.Ordinal)));
+        foreach (var plan in plans)
+        {
+            var architecture = ArchitectureCatalog.Default.Find(plan.Model.Architecture)!;
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var prepared = ModelData.Prepare(plan, architecture, new FileHashes());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{plan.Name}: prepared {prepared.Train.Count}/{prepared.Validation.Count} records in {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F0} CPU s"));
+            var labels = prepared.Validation.RawLabels.Select(v => (double)v).ToArray();
+            var sum = new double[labels.Length];
+            var folder = Path.Combine(output, plan.Name);
+            Directory.CreateDirectory(folder);
+            foreach (var seed in seeds)
+            {
+                var options = ModelData.Options(plan, architecture) with { Seed = seed, Threads = threads };
+                var augmentation = ModelData.Augmentation(plan);
+                var start = Process.GetCurrentProcess().TotalProcessorTime;
+                using var outcome = ModelTrainer.Train(new TrainingRequest
+                {
+                    Architecture = architecture,
+                    Shape = prepared.Shape,
+                    Hyperparameters = plan.Model.Hyperparameters,
+                    Train = prepared.Train,
+                    Validation = prepared.Validation,
+                    Tasks = prepared.Tasks,
+                    Options = options,
+                    StatePath = Path.Combine(folder, $"seed-{seed}.state.safetensors"),
+                    ConfigHash = ModelData.ConfigHash(plan, architecture) + "/member-seed-" + seed,
+                    Augmentation = augmentation is null ? null : new RbpPipeline.Trainer.Augmentation.SequenceAugmenter(augmentation with { Seed = seed }),
+                });
+                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - start).TotalSeconds;
+                var logits = Evaluation.Predict(outcome.Network, prepared.Validation);
+                var probabilities = logits.Select(z => 1 / (1 + Math.Exp(-z))).ToArray();
+                for (var i = 0; i < sum.Length; i++) sum[i] += probabilities[i];
+                var auroc = ClassificationMetrics.AreaUnderRoc(labels, probabilities);
+                var curve = string.Join(" ", outcome.History.Select(h => h.Monitor.ToString("F4", CultureInfo.InvariantCulture) + (h.LrDecayed ? "v" : "")));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{plan.Name} seed {seed}: best val auroc {auroc:F4} at epoch {outcome.BestEpoch}/{outcome.History.Count}, {cpu:F0} CPU s (this process, incl. resumed epochs: {outcome.ResumedAfterEpoch}) | per epoch: {curve}"));
+                File.WriteAllText(Path.Combine(folder, $"seed-{seed}.json"), JsonSerializer.Serialize(new
+                {
+                    seed, auroc, bestEpoch = outcome.BestEpoch, cpuSeconds = cpu, resumedAfterEpoch = outcome.ResumedAfterEpoch,
+                    history = outcome.History, validationProbabilities = probabilities,
+                }));
+            }
+            if (seeds.Length > 1)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{plan.Name} ensemble of {seeds.Length} (mean probability): val auroc {ClassificationMetrics.AreaUnderRoc(labels, sum):F4}"));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,72 @@
+using RbpPipeline.Contracts.Manifests;
+using RbpPipeline.Trainer.Training;
+
+namespace RbpPipeline.Trainer.Pipeline;
+
+/// <summary>
+/// The presets a model entry can name. The figures behind each choice (validation AUROC per experiment, CPU minutes)
+/// are in docs/clip-recipe.md; change a preset only together with that page.
+/// </summary>
+public static class ModelPresets
+{
+    /// <summary>
+    /// A seed ensemble of three ResidualBinds trained for binary CLIP data (101 nt, the iDeepS/iONMF benchmark's shape),
+    /// each up to 8 epochs with plateau decay and early stopping on validation AUROC.
+    /// </summary>
+    public static ModelPreset ClipBinary { get; } = new()
+    {
+        Name = "clip-binary",
+        Description = "3-seed ensemble of ResidualBind for binary CLIP data: each up to 8 epochs, LR x0.3 after an epoch without validation AUROC gain, early stop after 2, best-epoch weights",
+        TaskType = TaskType.Binary,
+        Architecture = "residualbind",
+        Encoding = new EncodingConfig { Length = 101 },
+        Training = new TrainingOverrides
+        {
+            Optimizer = OptimizerKind.Adam, LearningRate = 1e-3, BatchSize = 100, Epochs = 8, EarlyStopping = 2,
+            LrDecayFactor = 0.3, LrDecayPatience = 1, Loss = LossKind.Bce, Monitor = "auroc",
+        },
+        EnsembleSeeds = 3,
+    };
+
+    /// <summary>The cheaper level of <see cref="ClipBinary"/>: one of its members (a third of the CPU time).</summary>
+    public static ModelPreset ClipBinaryFast { get; } = ClipBinary with
+    {
+        Name = "clip-binary-fast",
+        Description = "one clip-binary member: ResidualBind, up to 8 epochs, plateau decay, early stop after 2",
+        EnsembleSeeds = null,
+    };
+
+    public static IReadOnlyList<ModelPreset> All { get; } = [ClipBinary, ClipBinaryFast];
+
+    public static IReadOnlyList<string> Names => [.. All.Select(p => p.Name)];
+
+    /// <summary>The preset of this name (exact, case-insensitive), or null.</summary>
+    public static ModelPreset? Find(string name) => All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The entry's training keys over the preset's: each key the entry sets wins, the others come from the preset.</summary>
+    public static TrainingOverrides Merge(TrainingOverrides entry, TrainingOverrides preset)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(preset);
+        return new TrainingOverrides
+        {
+            Optimizer = entry.Optimizer ?? preset.Optimizer,
+            LearningRate = entry.LearningRate ?? preset.LearningRate,
+            WeightDecay = entry.WeightDecay ?? preset.WeightDecay,
+            Momentum = entry.Momentum ?? preset.Momentum,
+            BatchSize = entry.BatchSize ?? preset.BatchSize,
+            Epochs = entry.Epochs ?? preset.Epochs,
+            EarlyStopping = entry.EarlyStopping ?? preset.EarlyStopping,
+            LrDecayFactor = entry.LrDecayFactor ?? preset.LrDecayFactor,
+            LrDecayPatience = entry.LrDecayPatience ?? preset.LrDecayPatience,
+            MinLearningRate = entry.MinLearningRate ?? preset.MinLearningRate,
+            Loss = entry.Loss ?? preset.Loss,
+            Monitor = entry.Monitor ?? preset.Monitor,
+            Mode = entry.Mode ?? preset.Mode,
+            MinDelta = entry.MinDelta ?? preset.MinDelta,
+            GradientClip = entry.GradientClip ?? preset.GradientClip,
+            Device = entry.Device ?? preset.Device,
+            Augmentation = entry.Augmentation ?? preset.Augmentation,
+        };
+    }
+}
