@@ -38,7 +38,8 @@ public static partial class PipelineLoader
             if (((YamlScalarNode)k).Value is not ("ensemble" or "executor")) own.Children.Add(k, v);
         var membersPath = e.KeyPath("members");
         // The entry's own architecture as written (with 'heads' the entry itself is already a multihead model, and so is each member).
-        var ownArchitecture = architectures.Get(map.String("architecture")!).Name;
+        // With a preset and no 'architecture' key, the preset's architecture (the entry's as read).
+        var ownArchitecture = map.String("architecture") is { } written ? architectures.Get(written).Name : entry.Architecture;
         // The entry's own architecture, one member per seed, called after the architecture.
         AddGroup(ownArchitecture, own, seeds ?? 0, e.Get("seeds") ?? e.Node);
         foreach (var group in groups?.Keys ?? [])
