@@ -130,6 +130,15 @@ public sealed partial class RbpAddaYamlTests
     }
 
     [Fact]
+    public void An_unknown_adversarial_loss_is_located_and_the_choices_named()
+    {
+        var e = Fails(Valid.Replace("source_epochs: 2", "adversarial_loss: least_square"));
+
+        Assert.Equal(23, e.Line);
+        Assert.Contains("'least_square' is not one of least_squares, logistic", e.Message);
+    }
+
+    [Fact]
     public void An_unknown_adaptation_key_is_located_with_a_suggestion()
     {
         var e = Fails(Valid.Replace("source_epochs: 2", "discriminator_learning_rat: 0.001"));
