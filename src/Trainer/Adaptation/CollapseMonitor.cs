@@ -12,14 +12,14 @@ public sealed class CollapseMonitor(int window)
     public const double High = 0.98;
     public const double Low = 0.02;
 
-    /// <summary>What fixed each kind of collapse in the shifted benchmark (BENCHMARKS.md#rbp-adda).</summary>
+    /// <summary>What the shifted benchmark showed for each kind of collapse (BENCHMARKS.md#rbp-adda).</summary>
     public const string HighAdvice =
-        "in the shifted benchmark the reference's target regression term (adaptation.target_supervision: true, the default) kept the " +
-        "target Pearson up while D won; a faster Mt (target_encoder_learning_rate) or a slower D (discriminator_learning_rate) rebalances the game";
+        "Not seen in the benchmark; rebalance the game with a faster Mt (target_encoder_learning_rate) or a slower D (discriminator_learning_rate), " +
+        "and keep target_supervision: true (the default), which anchors Mt to the target labels";
 
     public const string LowAdvice =
-        "Mt overshoots D: in the benchmark a slower Mt against a faster D (target_encoder_learning_rate 1e-4, discriminator_learning_rate 5e-4) " +
-        "kept D near chance, and the least-squares loss (adversarial_loss: least_squares, the default) with target_supervision: true kept the target Pearson";
+        "In the shifted benchmark target_supervision: true (the default) never collapsed and kept the target Pearson; without it, " +
+        "discriminator_learning_rate 5e-4 with target_encoder_learning_rate 1e-4 stopped the collapse, though not the loss of target Pearson";
 
     private readonly Queue<double> _recent = new();
     private double _sum;
@@ -50,6 +50,6 @@ public sealed class CollapseMonitor(int window)
             : "D is fooled systematically (it labels target features as source)";
         return string.Create(CultureInfo.InvariantCulture,
             $"rbp-adda stage 2: WARNING: collapse: D's training accuracy averaged {mean:F3} over iterations {iteration + 2 - window}–{iteration + 1}; {what}. " +
-            $"{(high ? HighAdvice : LowAdvice)}");
+            $"{(high ? HighAdvice : LowAdvice)}.");
     }
 }
