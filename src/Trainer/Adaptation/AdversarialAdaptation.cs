@@ -1,5 +1,6 @@
 using RbpPipeline.Trainer.Networks;
 using RbpPipeline.Trainer.Training.Optimizers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RbpPipeline.Trainer.Adaptation;
@@ -58,12 +59,14 @@ internal sealed class AdversarialAdaptation(Func<int, INetwork> createHead) : IR
     private static Tensor TruncatedNormal(long[] shape, double sd)
     {
         using var scope = NewDisposeScope();
-        var t = randn(shape) * sd;
+        using var scale = sd.ToScalar();
+        using var bound = (2 * sd).ToScalar();
+        var t = randn(shape).mul(scale);
         for (var round = 0; round < 100; round++)
         {
-            var outside = t.abs() > 2 * sd;
+            var outside = t.abs().gt(bound);
             if (!outside.any().item<bool>()) break;
-            t = where(outside, randn(shape) * sd, t);
+            t = where(outside, randn(shape).mul(scale), t);
         }
         return t.MoveToOuterDisposeScope();
     }
@@ -71,15 +74,31 @@ internal sealed class AdversarialAdaptation(Func<int, INetwork> createHead) : IR
     /// <summary>D's decision threshold: its output above it means "source".</summary>
     internal static double Threshold(AdversarialLoss loss) => loss == AdversarialLoss.LeastSquares ? 0.5 : 0;
 
+    // The losses below make no implicit Scalar (TorchSharp 0.107 lets a finalizer free those during the native call;
+    // docs/torchsharp.md, "Scalars"): means of squares are mse_loss against constant tensors, averages are stack().mean().
     private static Tensor DiscriminatorLoss(AdversarialLoss kind, Tensor sourceOut, Tensor targetOut) => kind == AdversarialLoss.LeastSquares
-        ? 0.5 * ((sourceOut - 1).square().mean() + targetOut.square().mean())
-        : 0.5 * (nn.functional.binary_cross_entropy_with_logits(sourceOut, ones_like(sourceOut)) +
-                 nn.functional.binary_cross_entropy_with_logits(targetOut, zeros_like(targetOut)));
+        ? stack([nn.functional.mse_loss(sourceOut, ones_like(sourceOut)), nn.functional.mse_loss(targetOut, zeros_like(targetOut))]).mean()
+        : stack([nn.functional.binary_cross_entropy_with_logits(sourceOut, ones_like(sourceOut)),
+                 nn.functional.binary_cross_entropy_with_logits(targetOut, zeros_like(targetOut))]).mean();
 
     // The inverted label: Mt wants its target features scored as source.
     private static Tensor FoolingLoss(AdversarialLoss kind, Tensor targetOut) => kind == AdversarialLoss.LeastSquares
-        ? (targetOut - 1).square().mean()
+        ? nn.functional.mse_loss(targetOut, ones_like(targetOut))
         : nn.functional.binary_cross_entropy_with_logits(targetOut, ones_like(targetOut));
+
+    // weight · fooling loss (+ ½ Σ (T(Mt(x_t)) − y_t)² with target supervision), every Scalar explicit and held.
+    private static Tensor TargetEncoderLoss(RbpAddaOptions options, Tensor fooling, Func<(Tensor Predicted, Tensor Labels)> supervised)
+    {
+        using var weight = options.AdversarialWeight.ToScalar();
+        var terms = new List<Tensor> { fooling.mul(weight) };
+        if (options.TargetSupervision)
+        {
+            using var half = 0.5.ToScalar();
+            var (predicted, labels) = supervised();
+            terms.Add(nn.functional.mse_loss(predicted, labels, nn.Reduction.Sum).mul(half));
+        }
+        return stack(terms).sum();
+    }
 
     /// <summary>
     /// Returns D's balanced held-out accuracy (Ms(source test) = 1, Mt(target test) = 0) after the D-only warm-up and
@@ -125,8 +144,10 @@ internal sealed class AdversarialAdaptation(Func<int, INetwork> createHead) : IR
                 var outT = discriminator.Forward([ft]);
                 if (dStep == 0)
                     using (no_grad())
-                        accuracy = (((outS > threshold).sum().item<long>() + (outT <= threshold).sum().item<long>()) /
-                                    (double)(outS.shape[0] + outT.shape[0]));
+                    {
+                        using var th = threshold.ToScalar();
+                        accuracy = (outS.gt(th).sum().item<long>() + outT.le(th).sum().item<long>()) / (double)(outS.shape[0] + outT.shape[0]);
+                    }
                 RbpAddaRun.Step(optimizerD, DiscriminatorLoss(options.AdversarialLoss, outS, outT), "adaptation (discriminator)");
             }
             if (it < 0) continue; // warm-up: D only
@@ -137,9 +158,8 @@ internal sealed class AdversarialAdaptation(Func<int, INetwork> createHead) : IR
 
             // Mt: fool D (inverted label), plus the target regression term through the frozen T.
             var featuresT = run.TargetEncoder.Forward([xt]);
-            var lossMt = options.AdversarialWeight * FoolingLoss(options.AdversarialLoss, discriminator.Forward([featuresT]));
-            if (options.TargetSupervision)
-                lossMt = lossMt + 0.5 * (run.Predictor.Forward([featuresT]) - run.Target.Train.LabelBatch(targetIndices)).square().sum();
+            var lossMt = TargetEncoderLoss(options, FoolingLoss(options.AdversarialLoss, discriminator.Forward([featuresT])),
+                () => (run.Predictor.Forward([featuresT]), run.Target.Train.LabelBatch(targetIndices)));
             windowMt += RbpAddaRun.Step(optimizerMt, lossMt, "adaptation (target encoder)");
             if ((it + 1) % report == 0 || it + 1 == options.AdversarialIterations)
             {

@@ -40,8 +40,9 @@ internal sealed class FineTuning : IRbpAddaStage
                 var targetIndices = targetBatches.Next();
                 var fs = RbpAddaRun.Features(run.SourceEncoder, run.TrainingBatch(run.Source.Train, sourceIndices));
                 var ft = RbpAddaRun.Features(run.TargetEncoder, run.TrainingBatch(run.Target.Train, targetIndices));
-                var loss = nn.functional.mse_loss(run.Predictor.Forward([fs]), run.Source.Train.LabelBatch(sourceIndices)) +
-                           nn.functional.mse_loss(run.Predictor.Forward([ft]), run.Target.Train.LabelBatch(targetIndices));
+                // stack().sum() rather than "+", whose hidden alpha is an implicit Scalar (docs/torchsharp.md).
+                var loss = stack([nn.functional.mse_loss(run.Predictor.Forward([fs]), run.Source.Train.LabelBatch(sourceIndices)),
+                                  nn.functional.mse_loss(run.Predictor.Forward([ft]), run.Target.Train.LabelBatch(targetIndices))]).sum();
                 windowLoss += RbpAddaRun.Step(optimizer, loss, "fine-tuning");
             }
             if ((it + 1) % report == 0 || it + 1 == options.FineTuneIterations)
