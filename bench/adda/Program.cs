@@ -3,7 +3,10 @@
 // when absent), and prints one Markdown table per data set: held-out Pearson of the source and the target domain after
 // stages 1, 2 and 3, D's and a fresh probe's held-out domain accuracy before and after stage 2, and the final target
 // Pearson against the same run's "without ADDA" baseline (difference, and ratio when the baseline is positive).
-// Usage: Program [--shared DIR] [--scale X] [--threads N] [--seed N] [--only synthetic|hnrnpc]
+// With --only gap it runs GapBenchmark instead: source-only / RBP-ADDA / target oracle per seed on the shifted pair
+// (DomainShiftGenerator.GenerateShifted at --shift-scale) and on the HNRNPC fixture, --seeds seeds from --seed.
+// Usage: Program [--shared DIR] [--scale X] [--threads N] [--seed N] [--only synthetic|hnrnpc|gap]
+//                [--seeds N] [--shift-scale X] [--no-ablations] [--gap-data shifted|hnrnpc|both]      (gap)
 //                [--source-epochs N] [--adversarial N] [--fine-tune N] [--batch N]          (synthetic pair)
 //                [--hnrnpc-source-epochs N] [--hnrnpc-adversarial N] [--hnrnpc-fine-tune N] [--hnrnpc-batch N]
 using System.Diagnostics;
@@ -34,6 +37,63 @@ var hnrnpc = new RbpAddaOptions
     SourceEpochs = Int("--hnrnpc-source-epochs", 20), AdversarialIterations = Int("--hnrnpc-adversarial", 200), FineTuneIterations = Int("--hnrnpc-fine-tune", 100),
     BatchSize = Int("--hnrnpc-batch", 64), ProbeIterations = 100, Seed = seed, Threads = threads,
 };
+
+if (only == "gap")
+{
+    var seeds = Enumerable.Range(0, Int("--seeds", 5)).Select(i => seed + (ulong)i).ToArray();
+    var shiftScale = double.Parse(Option("--shift-scale", "0.5"), CultureInfo.InvariantCulture);
+    var ablations = !args.Contains("--no-ablations");
+    var which = Option("--gap-data", "both");
+    // Stage lengths from the usual options; every other setting is RbpAddaOptions' default.
+    var gapOptions = new RbpAddaOptions
+    {
+        SourceEpochs = Int("--source-epochs", 6), AdversarialIterations = Int("--adversarial", 200), FineTuneIterations = Int("--fine-tune", 100),
+        BatchSize = Int("--batch", 256), ProbeIterations = Int("--probe", 100), Threads = threads,
+    };
+    // Departures from the defaults, for the exploration runs BENCHMARKS.md records (each printed in the title).
+    var departures = new List<string>();
+    if (Option("--d-lr", "") is { Length: > 0 } dlr) { gapOptions = gapOptions with { DiscriminatorLearningRate = double.Parse(dlr, CultureInfo.InvariantCulture) }; departures.Add($"D lr {dlr}"); }
+    if (Option("--mt-lr", "") is { Length: > 0 } mlr) { gapOptions = gapOptions with { TargetEncoderLearningRate = double.Parse(mlr, CultureInfo.InvariantCulture) }; departures.Add($"Mt lr {mlr}"); }
+    if (Option("--loss", "") == "logistic") { gapOptions = gapOptions with { AdversarialLoss = AdversarialLoss.Logistic }; departures.Add("logistic GAN loss"); }
+    if (Option("--warmup", "") is { Length: > 0 } wu) { gapOptions = gapOptions with { DiscriminatorWarmup = int.Parse(wu, CultureInfo.InvariantCulture) }; departures.Add($"D warm-up {wu}"); }
+    if (Option("--beta1", "") is { Length: > 0 } b1) { gapOptions = gapOptions with { AdversarialBeta1 = double.Parse(b1, CultureInfo.InvariantCulture) }; departures.Add($"β1 {b1}"); }
+    var settings = departures.Count == 0 ? "other options default" : "other options default except " + string.Join(", ", departures);
+    if (which is "both" or "shifted")
+    {
+        RbpAddaData Shifted(ulong s)
+        {
+            var (vitro, vivo) = DomainShiftGenerator.GenerateShifted(s, shiftScale);
+            static (List<RbpPipeline.Trainer.Data.SequenceRecord>, List<RbpPipeline.Trainer.Data.SequenceRecord>) Split(SyntheticDataset d)
+            {
+                var records = d.Records.ToList();
+                var train = records.Count * 3 / 4;
+                return (records[..train], records[train..]);
+            }
+            var (vt, ve) = Split(vitro);
+            var (it, ie) = Split(vivo);
+            return new RbpAddaData(vt, ve, it, ie);
+        }
+        var sample = Shifted(seed);
+        GapBenchmark.Run($"Shifted pair (`DomainShiftGenerator.GenerateShifted(seed, {shiftScale.ToString(CultureInfo.InvariantCulture)})`, 3/4 train: " +
+            $"{sample.InVitroTrain.Count} / {sample.InVitroTest.Count} in vitro, {sample.InVivoTrain.Count} / {sample.InVivoTest.Count} in vivo; " +
+            $"{gapOptions.SourceEpochs} source epochs, {gapOptions.AdversarialIterations} adversarial and {gapOptions.FineTuneIterations} fine-tuning iterations, batch {gapOptions.BatchSize}, {settings})",
+            Shifted, gapOptions, seeds, ablations);
+    }
+    var hnrnpcFolder = Path.Combine(shared, "rbp-adda");
+    if (which is "both" or "hnrnpc" && File.Exists(Path.Combine(hnrnpcFolder, "train_HNRNPC.source.txt")))
+    {
+        var fixture = RbpAddaData.ReadFolder(hnrnpcFolder, "HNRNPC");
+        var h = gapOptions with
+        {
+            SourceEpochs = Int("--hnrnpc-source-epochs", 20), AdversarialIterations = Int("--hnrnpc-adversarial", 200),
+            FineTuneIterations = Int("--hnrnpc-fine-tune", 100), BatchSize = Int("--hnrnpc-batch", 64),
+        };
+        GapBenchmark.Run($"HNRNPC fixture ({fixture.InVitroTrain.Count} / {fixture.InVitroTest.Count} in vitro, {fixture.InVivoTrain.Count} / {fixture.InVivoTest.Count} in vivo; " +
+            $"{h.SourceEpochs} source epochs, {h.AdversarialIterations} adversarial and {h.FineTuneIterations} fine-tuning iterations, batch {h.BatchSize}, {settings})",
+            _ => fixture, h, seeds, ablations);
+    }
+    return;
+}
 
 // The variants: the baseline (without ADDA) first, so that every other row can be compared with it.
 static IReadOnlyList<(string Name, RbpAddaOptions Options)> Variants(RbpAddaOptions o) =>

@@ -131,6 +131,49 @@ public sealed class SyntheticGeneratorTests
     }
 
     [Fact]
+    public void The_shifted_pair_moves_the_inputs_but_keeps_the_binding_rule()
+    {
+        var (inVitro, inVivo) = DomainShiftGenerator.GenerateShifted(seed: 6, scale: 0.75);
+        Assert.Equal(3000, inVitro.Examples.Count);
+        Assert.Equal(1500, inVivo.Examples.Count);
+
+        // Sites are counted here with plain regular expressions over the sequence, not from the generator's records.
+        var pum2 = new System.Text.RegularExpressions.Regex("(?=UGUA[ACU]AUA)");
+        var decoy = new System.Text.RegularExpressions.Regex("(?=UGUA[ACU]AGA)");
+        static double BackgroundGc(string sequence, System.Text.RegularExpressions.Regex[] sites)
+        {
+            var masked = sequence.ToCharArray();
+            foreach (var r in sites)
+                foreach (System.Text.RegularExpressions.Match m in r.Matches(sequence))
+                    for (var i = m.Index; i < m.Index + 8; i++) masked[i] = '-';
+            var bases = masked.Where(c => c != '-').ToArray();
+            return bases.Length == 0 ? 0 : bases.Count(c => c is 'G' or 'C') / (double)bases.Length;
+        }
+        double MeanGc(SyntheticDataset set) => set.Records.Average(r => BackgroundGc(r.Sequence, [pum2, decoy]));
+
+        // The covariate shift: composition, length (flanks where the source has N padding) and the decoy.
+        Assert.InRange(MeanGc(inVitro), 0.47, 0.53);
+        Assert.InRange(MeanGc(inVivo), 0.62, 0.68);
+        Assert.All(inVitro.Records, r => Assert.InRange(r.Sequence.Length, 26, 34));
+        Assert.All(inVivo.Records, r => Assert.Equal(41, r.Sequence.Length));
+        Assert.InRange(inVivo.Records.Count(r => decoy.IsMatch(r.Sequence)) / 1500.0, 0.40, 0.50);
+        Assert.True(inVitro.Records.Count(r => decoy.IsMatch(r.Sequence)) / 3000.0 < 0.01);
+
+        // The same rule in both domains: score = 2 per PUM2 site + N(0, 0.4²); the decoy adds nothing.
+        foreach (var set in new[] { inVitro, inVivo })
+        {
+            var residuals = set.Records.Select(r => r.Labels[0] - 2.0 * pum2.Matches(r.Sequence).Count).ToArray();
+            var mean = residuals.Average();
+            var sd = Math.Sqrt(residuals.Sum(x => (x - mean) * (x - mean)) / (residuals.Length - 1));
+            Assert.InRange(mean, -0.04, 0.04);
+            Assert.InRange(sd, 0.37, 0.43);
+        }
+        var withDecoy = inVivo.Records.Where(r => decoy.IsMatch(r.Sequence)).Select(r => r.Labels[0] - 2.0 * pum2.Matches(r.Sequence).Count).Average();
+        var withoutDecoy = inVivo.Records.Where(r => !decoy.IsMatch(r.Sequence)).Select(r => r.Labels[0] - 2.0 * pum2.Matches(r.Sequence).Count).Average();
+        Assert.InRange(withDecoy - withoutDecoy, -0.06, 0.06);
+    }
+
+    [Fact]
     public void Motif_pwm_spreads_each_iupac_code_evenly()
     {
         var pwm = PlantedMotif.Pum2().Pwm();

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace RbpPipeline.Trainer.Adaptation;
 
 /// <summary>
-/// Stage 3: T alone fine-tuned on both domains (encoders frozen), alternating a source minibatch through Ms and a
-/// target minibatch through Mt.
+/// Stage 3: T alone fine-tuned on both domains (encoders frozen): each step minimises the sum of a source minibatch's
+/// MSE through Ms and a target minibatch's through Mt (one optimiser step on both, as the reference does).
 /// </summary>
 internal sealed class FineTuning : IRbpAddaStage
 {
@@ -34,17 +34,20 @@ internal sealed class FineTuning : IRbpAddaStage
         for (var it = 0; it < options.FineTuneIterations; it++)
         {
             run.Cancellation.ThrowIfCancellationRequested();
-            foreach (var (domain, encoder, batches) in new[] { (run.Source, run.SourceEncoder, sourceBatches), (run.Target, run.TargetEncoder, targetBatches) })
+            using (var scope = NewDisposeScope())
             {
-                using var scope = NewDisposeScope();
-                var indices = batches.Next();
-                var f = RbpAddaRun.Features(encoder, run.TrainingBatch(domain.Train, indices));
-                var loss = nn.functional.mse_loss(run.Predictor.Forward([f]), domain.Train.LabelBatch(indices));
+                var sourceIndices = sourceBatches.Next();
+                var targetIndices = targetBatches.Next();
+                var fs = RbpAddaRun.Features(run.SourceEncoder, run.TrainingBatch(run.Source.Train, sourceIndices));
+                var ft = RbpAddaRun.Features(run.TargetEncoder, run.TrainingBatch(run.Target.Train, targetIndices));
+                // stack().sum() rather than "+", whose hidden alpha is an implicit Scalar (docs/torchsharp.md).
+                var loss = stack([nn.functional.mse_loss(run.Predictor.Forward([fs]), run.Source.Train.LabelBatch(sourceIndices)),
+                                  nn.functional.mse_loss(run.Predictor.Forward([ft]), run.Target.Train.LabelBatch(targetIndices))]).sum();
                 windowLoss += RbpAddaRun.Step(optimizer, loss, "fine-tuning");
             }
             if ((it + 1) % report == 0 || it + 1 == options.FineTuneIterations)
             {
-                run.Log($"rbp-adda stage 3: iteration {it + 1}/{options.FineTuneIterations}, training MSE (both domains) {windowLoss / (2 * (it % report + 1)):F4}");
+                run.Log($"rbp-adda stage 3: iteration {it + 1}/{options.FineTuneIterations}, training MSE (source + target) {windowLoss / (it % report + 1):F4}");
                 windowLoss = 0;
             }
         }

@@ -5,8 +5,10 @@ using RbpPipeline.Trainer.Data;
 namespace RbpPipeline.Trainer.Adaptation;
 
 /// <summary>
-/// The three-stage RBP-ADDA procedure's settings. The defaults are the paper's (Adam everywhere; source pre-training
-/// at 1e-3, discriminator 5e-5, target encoder 1e-3, fine-tuning 5e-5; batch 256); the stage lengths are ours.
+/// The three-stage RBP-ADDA procedure's settings. The defaults are the reference implementation's (Adam with
+/// β = (0.9, 0.999) everywhere; source pre-training at 1e-3, discriminator 5e-5, target encoder 1e-3, fine-tuning
+/// 5e-5; batch 256; least-squares GAN loss; a single-Linear discriminator; Mt's loss includes the target regression
+/// term; no D warm-up); the stage lengths are ours (docs/rbp-adda.md lists every difference).
 /// </summary>
 public sealed record RbpAddaOptions
 {
@@ -26,11 +28,31 @@ public sealed record RbpAddaOptions
     public double AdversarialBeta1 { get; init; } = 0.9;
 
     /// <summary>
-    /// D-only iterations at the start of stage 2 (Mt not updated), so that D can tell the domains apart before Mt
-    /// starts to fool it; D's held-out accuracy is measured after them ("before") and at the end ("after").
-    /// 0 is the paper's procedure exactly.
+    /// D-only iterations at the start of stage 2 (Mt not updated); D's held-out accuracy is measured after them
+    /// ("before") and at the end ("after"). 0 (the default) is the reference's procedure.
     /// </summary>
-    public int DiscriminatorWarmup { get; init; } = 50;
+    public int DiscriminatorWarmup { get; init; }
+
+    /// <summary>The GAN loss of D and Mt in stage 2 (the reference's is least squares).</summary>
+    public AdversarialLoss AdversarialLoss { get; init; } = AdversarialLoss.LeastSquares;
+
+    /// <summary>
+    /// Mt's stage-2 loss adds T's squared error on the labelled target minibatch (½·Σ, T frozen), as the reference
+    /// does; false gives the label-free ADDA objective (only the GAN term).
+    /// </summary>
+    public bool TargetSupervision { get; init; } = true;
+
+    /// <summary>
+    /// The weight of the GAN term in Mt's stage-2 loss: 1 is the procedure; 0 with <see cref="TargetSupervision"/>
+    /// leaves plain supervised fine-tuning of Mt on the target labels (the ablation that isolates the adversarial term).
+    /// </summary>
+    public double AdversarialWeight { get; init; } = 1;
+
+    /// <summary>
+    /// Stage-2 iterations over which D's mean training accuracy at or below 0.02 or at or above 0.98 counts as a
+    /// collapse and is warned about (0: no check).
+    /// </summary>
+    public int CollapseWindow { get; init; } = 50;
 
     /// <summary>Discriminator updates per stage-2 iteration (each on the iteration's minibatches) before the Mt update.</summary>
     public int DiscriminatorSteps { get; init; } = 1;
@@ -57,8 +79,8 @@ public sealed record RbpAddaOptions
     /// <summary>Overrides of the composite <c>rbpadda</c> hyperparameters (encoder and predictor).</summary>
     public IReadOnlyDictionary<string, JsonElement> Hyperparameters { get; init; } = new Dictionary<string, JsonElement>();
 
-    /// <summary>The discriminator's hidden units (0: a single Linear).</summary>
-    public int DiscriminatorHidden { get; init; } = 32;
+    /// <summary>The discriminator's hidden units (0, the default and the reference's: a single Linear).</summary>
+    public int DiscriminatorHidden { get; init; }
 
     /// <summary>Training-batch augmentation (every stage, both domains); never applied to evaluation data.</summary>
     public AugmentationOptions Augmentation { get; init; } = new();
@@ -81,6 +103,8 @@ public sealed record RbpAddaOptions
         if (DiscriminatorWarmup < 0) throw new ArgumentException($"discriminator warm-up must be ≥ 0, got {DiscriminatorWarmup}");
         if (DiscriminatorSteps < 1) throw new ArgumentException($"discriminator steps must be at least 1, got {DiscriminatorSteps}");
         if (AdversarialBeta1 is < 0 or >= 1 || double.IsNaN(AdversarialBeta1)) throw new ArgumentException($"the adversarial β1 must be in [0, 1), got {AdversarialBeta1}");
+        if (!(AdversarialWeight >= 0) || !double.IsFinite(AdversarialWeight)) throw new ArgumentException($"the adversarial weight must be ≥ 0, got {AdversarialWeight}");
+        if (CollapseWindow < 0) throw new ArgumentException($"the collapse window must be ≥ 0, got {CollapseWindow}");
         if (ProbeIterations < 0) throw new ArgumentException($"probe iterations must be ≥ 0, got {ProbeIterations}");
         if (BatchSize < 2) throw new ArgumentException($"batch size must be at least 2, got {BatchSize}");
         if (SequenceLength < 8) throw new ArgumentException($"sequence length must be at least 8 (the encoder's two convolutions), got {SequenceLength}");

@@ -15,10 +15,7 @@ namespace RbpPipeline.Trainer.Adaptation;
 /// </summary>
 internal sealed class RbpAddaRun(RbpAddaOptions options, RbpAddaDomain source, RbpAddaDomain target, Action<string> log, CancellationToken cancellation)
 {
-    /// <summary>
-    /// Records per batch of the held-out measurements. Not only a speed setting here: the discriminator's accuracy
-    /// before stage 2 is measured with Mt still in training mode, so batch normalisation sees these batches.
-    /// </summary>
+    /// <summary>Records per batch of the held-out measurements (every network is in evaluation mode then).</summary>
     public const int PredictionBatchSize = Evaluation.DefaultBatchSize;
 
     private readonly SequenceAugmenter _augmenter = new(options.Augmentation);
@@ -172,19 +169,23 @@ internal sealed class RbpAddaRun(RbpAddaOptions options, RbpAddaDomain source, R
     }
 
     /// <summary>
-    /// Balanced held-out accuracy of a discriminator (eval mode): Ms(source test) should score &gt; 0, Mt(target test)
-    /// ≤ 0; 0.5 = the domains are indistinguishable.
+    /// Balanced held-out accuracy of a discriminator, with it and both encoders in evaluation mode (callers that
+    /// train set their modes again): Ms(source test) should score above <paramref name="threshold"/>, Mt(target
+    /// test) at or below it; 0.5 = the domains are indistinguishable.
     /// </summary>
-    public double HeldOutAccuracy(INetwork discriminator)
+    public double HeldOutAccuracy(INetwork discriminator, double threshold)
     {
         discriminator.Module.eval();
-        return 0.5 * (HitRate(discriminator, SourceEncoder, source.Test, positive: true) + HitRate(discriminator, TargetEncoder, target.Test, positive: false));
+        SourceEncoder.Module.eval();
+        TargetEncoder.Module.eval();
+        return 0.5 * (HitRate(discriminator, SourceEncoder, source.Test, threshold, positive: true) +
+                      HitRate(discriminator, TargetEncoder, target.Test, threshold, positive: false));
     }
 
-    private static double HitRate(INetwork discriminator, INetwork encoder, EncodedSplit split, bool positive)
+    private static double HitRate(INetwork discriminator, INetwork encoder, EncodedSplit split, double threshold, bool positive)
     {
-        var logits = Predict(split, encoder, discriminator, "rbp-adda discriminator");
-        return (double)logits.Count(v => positive ? v > 0 : v <= 0) / split.Count;
+        var scores = Predict(split, encoder, discriminator, "rbp-adda discriminator");
+        return (double)scores.Count(v => positive ? v > threshold : v <= threshold) / split.Count;
     }
 
     // One value per record of head(encoder(x)), in the modules' current modes.

@@ -66,9 +66,10 @@ public sealed record RbpAddaRunControl
 /// <list type="number">
 /// <item>source pre-training of the source encoder Ms and the predictor T on the source domain (MSE);</item>
 /// <item>adversarial adaptation: the target encoder Mt starts as a copy of Ms; per iteration the discriminator D learns
-/// Ms(source) = 1 against Mt(target) = 0, then Mt is updated with the inverted label to fool D; Ms stays frozen;</item>
-/// <item>fine-tuning of T alone on both domains, alternating a source minibatch through Ms and a target minibatch through
-/// Mt (encoders frozen).</item>
+/// Ms(source) = 1 against Mt(target) = 0, then Mt is updated with the inverted label to fool D (plus the target
+/// regression term through the frozen T, as in the reference); Ms stays frozen;</item>
+/// <item>fine-tuning of T alone on both domains: each step on the sum of a source minibatch's loss through Ms and a
+/// target minibatch's through Mt (encoders frozen).</item>
 /// </list>
 /// Labels are scaled to [−1, 1] (minmax fitted on each domain's training labels). After every stage the held-out
 /// Pearson of both domains is measured. The parts are plain rbpadda-encoder / -predictor / -discriminator networks;
@@ -124,7 +125,6 @@ public static class RbpAddaTrainer
         var sequenceShape = new NetworkShape([new NetworkInput("sequence", spec.Alphabet.Length, spec.Length)], features);
         var encoderHp = Architectures.Get(ArchitectureKey.RbpAddaEncoder).HyperparameterSpecs.ToDictionary(s => s.Name, s => hyperparameters[s.Name]);
         var featureShape = new NetworkShape([NetworkInput.Vector(RbpAddaParts.FeaturesInput, features)], 1);
-        var discriminatorHp = new Dictionary<string, JsonElement> { ["discriminator_hidden"] = JsonSerializer.SerializeToElement(options.DiscriminatorHidden) };
         var stateHash = StateHash(data, options);
 
         manual_seed((long)(options.Seed & long.MaxValue));
@@ -135,8 +135,10 @@ public static class RbpAddaTrainer
                 new Dictionary<string, JsonElement> { ["predictor_hidden"] = hyperparameters["predictor_hidden"] }),
             TargetEncoder = Architectures.Get(ArchitectureKey.RbpAddaEncoder).Create(sequenceShape, encoderHp),
         };
-        INetwork CreateDiscriminator() => Architectures.Get(ArchitectureKey.RbpAddaDiscriminator).Create(featureShape, discriminatorHp);
-        IRbpAddaStage[] stages = [new SourcePretraining(), new AdversarialAdaptation(CreateDiscriminator), new FineTuning()];
+        INetwork CreateHead(int hidden) => Architectures.Get(ArchitectureKey.RbpAddaDiscriminator).Create(featureShape,
+            new Dictionary<string, JsonElement> { ["discriminator_hidden"] = JsonSerializer.SerializeToElement(hidden) });
+        INetwork CreateDiscriminator() => CreateHead(options.DiscriminatorHidden);
+        IRbpAddaStage[] stages = [new SourcePretraining(), new AdversarialAdaptation(CreateHead), new FineTuning()];
         try
         {
             var resumedAfter = control.StatePath is { } statePath && File.Exists(statePath)

@@ -25,6 +25,8 @@ public static class AdaptationTraining
         return new RbpAddaData(vitroTrain, vitroTest, vivoTrain, vivoTest);
     }
 
+    private static string Probe(double? accuracy) => accuracy is { } a ? a.ToString("F3", CultureInfo.InvariantCulture) : "off";
+
     public static string Run(StageContext context, CancellationToken cancellationToken, RbpAddaRunControl? control = null)
     {
         var plan = context.Plan;
@@ -54,8 +56,14 @@ public static class AdaptationTraining
                 3 => "restored from the finished run",
                 var k => $"resumed after stage {k}",
             };
+            var f = result.Adaptation;
+            // The domain figures travel with every summary (a restored run prints no stage-2 lines of its own).
+            var domains = f.DiscriminatorBefore is { } before
+                ? string.Create(CultureInfo.InvariantCulture, $"; stage 2: D held-out accuracy {before:F3} → {f.DiscriminatorAfter:F3}, " +
+                    $"D training accuracy {f.DiscriminatorFirst:F3} → {f.DiscriminatorLast:F3}, domain probe {Probe(f.ProbeBefore)} → {Probe(f.ProbeAfter)} (0.5 = indistinguishable)")
+                : "; stage 2 skipped (no domain figures)";
             return $"{(adaptation.SourcePath ? "source path Ms + T" : "target path Mt + T")} ({domain}), {how}; " +
-                   $"Pearson source/target ({result.SourceDomain}/{result.TargetDomain}) {stages}; test pearson {TrainerStages.Format(own)} → {context.CheckpointFolder}";
+                   $"Pearson source/target ({result.SourceDomain}/{result.TargetDomain}) {stages}{domains}; test pearson {TrainerStages.Format(own)} → {context.CheckpointFolder}";
         }
     }
 }

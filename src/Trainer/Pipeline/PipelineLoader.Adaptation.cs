@@ -16,8 +16,13 @@ public static partial class PipelineLoader
         "source_epochs", "source_learning_rate", "adversarial_iterations", "discriminator_learning_rate", "target_encoder_learning_rate",
         "adversarial_beta1", "discriminator_warmup", "discriminator_steps", "fine_tune_iterations", "fine_tune_learning_rate", "batch_size",
         "skip_adaptation", "reversed", "preprocess_in_vivo", "sequence_length", "discriminator_hidden", "probe_iterations",
-        "probe_learning_rate", "seed",
+        "probe_learning_rate", "seed", "adversarial_loss", "target_supervision", "adversarial_weight", "collapse_window",
     ];
+
+    private static readonly Dictionary<string, AdversarialLoss> AdversarialLossNames = new(StringComparer.Ordinal)
+    {
+        ["least_squares"] = AdversarialLoss.LeastSquares, ["logistic"] = AdversarialLoss.Logistic,
+    };
 
     public static readonly IReadOnlyList<string> AugmentationKeys = ["operator", "positions_per_sequence", "fraction", "seed"];
 
@@ -76,6 +81,10 @@ public static partial class PipelineLoader
                 DiscriminatorHidden = a.Int("discriminator_hidden", 0) ?? d.DiscriminatorHidden,
                 ProbeIterations = a.Int("probe_iterations", 0) ?? d.ProbeIterations,
                 ProbeLearningRate = a.Double("probe_learning_rate", double.Epsilon) ?? d.ProbeLearningRate,
+                AdversarialLoss = a.Enum("adversarial_loss", d.AdversarialLoss, AdversarialLossNames),
+                TargetSupervision = a.Bool("target_supervision") ?? d.TargetSupervision,
+                AdversarialWeight = a.Double("adversarial_weight", 0) ?? d.AdversarialWeight,
+                CollapseWindow = a.Int("collapse_window", 0) ?? d.CollapseWindow,
             };
             seed = a.Int("seed", 0) is { } s ? (ulong)s : null;
             try { options.Validate(); }

@@ -65,7 +65,11 @@ public sealed partial class RbpAddaYamlTests
                   reversed: true
                   preprocess_in_vivo: false
                   sequence_length: 36
-                  discriminator_hidden: 0
+                  discriminator_hidden: 16
+                  adversarial_loss: logistic
+                  target_supervision: false
+                  adversarial_weight: 0.25
+                  collapse_window: 12
                   probe_iterations: 11
                   probe_learning_rate: 0.01
                   seed: 23
@@ -81,7 +85,8 @@ public sealed partial class RbpAddaYamlTests
             SourceEpochs = 3, SourceLearningRate = 0.002, AdversarialIterations = 7, DiscriminatorLearningRate = 0.0005,
             TargetEncoderLearningRate = 1e-4, AdversarialBeta1 = 0.5, DiscriminatorWarmup = 4, DiscriminatorSteps = 2,
             FineTuneIterations = 9, FineTuneLearningRate = 0.0001, BatchSize = 32, SkipAdaptation = true, Reversed = true,
-            PreprocessInVivo = false, SequenceLength = 36, DiscriminatorHidden = 0, ProbeIterations = 11, ProbeLearningRate = 0.01,
+            PreprocessInVivo = false, SequenceLength = 36, DiscriminatorHidden = 16, ProbeIterations = 11, ProbeLearningRate = 0.01,
+            AdversarialLoss = AdversarialLoss.Logistic, TargetSupervision = false, AdversarialWeight = 0.25, CollapseWindow = 12,
         };
         Assert.Equal(expected with { Hyperparameters = a.Options.Hyperparameters }, a.Options);
         Assert.Equal(36, model.Encoding.Length);
@@ -114,12 +119,23 @@ public sealed partial class RbpAddaYamlTests
         Assert.EndsWith("in-vivo_test.txt.gz", plans[1].Adaptation!.InVivo.Test);
         Assert.Equal(4, plans[0].Files.Count()); // both data sets' files
 
-        // The run's options: the model's seed (the file's here), batch 256, the paper's rates, no augmentation.
+        // The run's options: the model's seed (the file's here), batch 256, the reference's rates, loss, objective and
+        // discriminator, no warm-up, no augmentation.
         var options = ModelData.AdaptationOptions(plans[0], threads: 0);
         Assert.Equal((4UL, 256, 5e-5, 1e-3), (options.Seed, options.BatchSize, options.DiscriminatorLearningRate, options.TargetEncoderLearningRate));
+        Assert.Equal((AdversarialLoss.LeastSquares, true, 1.0, 0, 0), (options.AdversarialLoss, options.TargetSupervision, options.AdversarialWeight, options.DiscriminatorHidden, options.DiscriminatorWarmup));
         Assert.Equal(AugmentationKind.None, options.Augmentation.Kind);
         // Both plans share the configuration except their path, so their hashes differ.
         Assert.NotEqual(ModelData.ConfigHash(plans[0], Architectures.Get(ArchitectureKey.RbpAdda)), ModelData.ConfigHash(plans[1], Architectures.Get(ArchitectureKey.RbpAdda)));
+    }
+
+    [Fact]
+    public void An_unknown_adversarial_loss_is_located_and_the_choices_named()
+    {
+        var e = Fails(Valid.Replace("source_epochs: 2", "adversarial_loss: least_square"));
+
+        Assert.Equal(23, e.Line);
+        Assert.Contains("'least_square' is not one of least_squares, logistic", e.Message);
     }
 
     [Fact]
