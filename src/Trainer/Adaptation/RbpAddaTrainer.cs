@@ -104,7 +104,11 @@ public static class RbpAddaTrainer
     /// the finished result), ending bit for bit where an uninterrupted run ends (same thread count).
     /// </summary>
     public static RbpAddaResult Train(RbpAddaData data, RbpAddaOptions options, RbpAddaRunControl control, Action<string>? log = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        GlobalGenerator.Exclusive(() => TrainExclusively(data, options, control, log, cancellationToken));
+
+    private static RbpAddaResult TrainExclusively(RbpAddaData data, RbpAddaOptions options, RbpAddaRunControl control, Action<string>? log,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);

@@ -4,6 +4,7 @@ using RbpPipeline.Contracts.Manifests;
 using RbpPipeline.Contracts.SequenceEncoding;
 using RbpPipeline.Contracts.Storage;
 using RbpPipeline.Trainer.Networks;
+using RbpPipeline.Trainer.Training;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -164,7 +165,8 @@ public sealed class Checkpoint
         ArgumentNullException.ThrowIfNull(architecture);
         if (architecture.Name != Manifest.Architecture.Name)
             throw new CheckpointException($"checkpoint {Folder} holds a '{Manifest.Architecture.Name}' network, not '{architecture.Name}'", Folder);
-        var network = architecture.Create(Shape, Manifest.Architecture.Hyperparameters);
+        // Building draws initial weights (overwritten below) from the global generator: not while a seeded run draws.
+        var network = GlobalGenerator.Exclusive(() => architecture.Create(Shape, Manifest.Architecture.Hyperparameters));
         try
         {
             Dictionary<string, Tensor> tensors;

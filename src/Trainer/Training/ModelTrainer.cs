@@ -77,7 +77,10 @@ public sealed class TrainingOutcome(INetwork network, IReadOnlyList<EpochRecord>
 /// </summary>
 public static class ModelTrainer
 {
-    public static TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken = default)
+    public static TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken = default) =>
+        GlobalGenerator.Exclusive(() => TrainExclusively(request, cancellationToken));
+
+    private static TrainingOutcome TrainExclusively(TrainingRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var options = request.Options;

@@ -1,9 +1,9 @@
 namespace RbpPipeline.Trainer.Tests.Training;
 
 /// <summary>
-/// libtorch's random generator (initial weights, dropout) and thread count are process-wide: two trainings running at
-/// once in one process draw from the same generator and stop being reproducible. Every test that trains joins this
-/// collection, which xUnit runs on its own, after the parallel ones.
+/// Trainings in one process run one at a time anyway (<see cref="RbpPipeline.Trainer.Training.GlobalGenerator"/>: libtorch's
+/// generator and thread count are process-wide); the tests that train share this collection so that xUnit does not
+/// hold their threads blocked on that lock beside the parallel tests.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TorchCollection
