@@ -54,7 +54,7 @@ YAML
     xargs -P "$jobs" -I{} sh -c \
     '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
     sh "$out" {} "$root" "$threads"
-  ./rbp serve --repo "$out/repository" --port "$port" --threads "$threads" > "$out/serve.log" 2>&1 &
+  ./rbp serve --repo "$out/repository" --port "$port" --no-web --threads "$threads" > "$out/serve.log" 2>&1 &
   server=$!
   trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
   for experiment in "${experiments[@]}"; do for name in "${names[@]}"; do
