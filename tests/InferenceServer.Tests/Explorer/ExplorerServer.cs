@@ -36,13 +36,15 @@ public sealed class ExplorerServer : IAsyncDisposable
 
     public Uri Page => _explorer.Address ?? throw new InvalidOperationException("the explorer reports no address");
 
-    public static async Task<ExplorerServer> StartAsync(string? token = null, Action<ServingOptions>? configure = null)
+    public static async Task<ExplorerServer> StartAsync(string? token = null, Action<ServingOptions>? configure = null,
+        Action<GrpcServerOptions>? configureGrpc = null)
     {
         var repository = new TestModelRepository();
         MotifModel.Publish(repository, "motif", withGradient: true);
         repository.Publish("linear", 1, new TestModelSpec { Length = 20 });
         var grpc = new GrpcServerOptions { Address = IPAddress.Loopback, Port = 0 };
         if (token is not null) grpc.BearerTokens.Add(token);
+        configureGrpc?.Invoke(grpc);
         var serving = new ServingOptions { RepositoryPath = repository.Root, IntraOpThreads = 1, MaxQueueDelay = TimeSpan.FromMilliseconds(2) };
         configure?.Invoke(serving);
         var explorer = new WebExplorer(new ExplorerOptions { Port = 0 });
