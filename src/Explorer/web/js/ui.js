@@ -22,6 +22,24 @@ export function field(labelText, control, name, extraClass) {
   return el('label', { class: extraClass, 'data-field': name }, labelText, control, el('span', { class: 'field-error', 'data-error-for': name, role: 'alert' }));
 }
 
+/**
+ * A page's form: its fields, the submit button with the form's own error slot, and the status line, under the page's
+ * title and above its results. On submit the previous errors and results are cleared before `onSubmit` runs.
+ */
+export function pageForm(root, title, results, { fields, submit, status, onSubmit }) {
+  const form = el('form', {}, fields,
+    el('div', { class: 'actions' }, submit, el('span', { class: 'field-error', 'data-error-for': 'form' })),
+    status);
+  root.append(el('h2', {}, title), form, results);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    results.replaceChildren();
+    await onSubmit();
+  });
+  return form;
+}
+
 export function clearErrors(root) {
   for (const slot of root.querySelectorAll('.field-error, .error[data-error-for]')) slot.textContent = '';
 }
