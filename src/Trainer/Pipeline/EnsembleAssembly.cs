@@ -56,9 +56,7 @@ public static class EnsembleAssembly
             using (ensemble)
             {
                 var options = ModelData.Options(plan, context.Architecture);
-                float[]? positiveWeights = options.Loss == LossKind.WeightedBce ? MaskedLoss.PositiveWeights(data.Train.ClassCounts()) : null;
-                var evaluations = new[] { data.Train, data.Validation, data.Test }.Where(s => s.Count > 0)
-                    .Select(s => Evaluation.Evaluate(ensemble, s, first.Tasks, options.Loss, positiveWeights, options.EvaluationBatchSize)).ToList();
+                var evaluations = data.Evaluate(ensemble, first.Tasks, options, data.Train, data.Validation, data.Test);
                 Checkpoint.Write(context.CheckpointFolder, ensemble, new CheckpointDescription
                 {
                     Name = plan.Name,

@@ -31,6 +31,16 @@ public sealed record ModelData(
     public NetworkShape Shape => new([.. Encoding.InputTensors().Select(t => new NetworkInput(t.Name, t.Channels.Count, Encoding.Length))],
         Tasks.Sum(t => t.Type == TaskType.Multiclass ? t.Classes!.Count : 1));
 
+    /// <summary>
+    /// <paramref name="network"/> scored on each of <paramref name="splits"/> that has records, with the model's loss;
+    /// weighted BCE takes the training split's class weights, as the trainer does.
+    /// </summary>
+    public List<SplitEvaluation> Evaluate(INetwork network, IReadOnlyList<TaskInfo> tasks, TrainingOptions options, params EncodedSplit[] splits)
+    {
+        var positiveWeights = options.Loss == LossKind.WeightedBce ? MaskedLoss.PositiveWeights(Train.ClassCounts()) : null;
+        return [.. splits.Where(s => s.Count > 0).Select(s => Evaluation.Evaluate(network, s, tasks, options.Loss, positiveWeights, options.EvaluationBatchSize))];
+    }
+
     /// <summary>Reads, splits, fits and encodes the data of <paramref name="plan"/>.</summary>
     public static ModelData Prepare(ModelPlan plan, IArchitecture architecture, FileHashes hashes)
     {

@@ -123,8 +123,7 @@ public sealed class TrainStage : IStageHandler
             Augmentation = augmentation is null ? null : new Augmentation.SequenceAugmenter(augmentation),
         }, cancellationToken);
 
-        var evaluations = new[] { data.Train, data.Validation, data.Test }.Where(s => s.Count > 0)
-            .Select(s => Evaluation.Evaluate(outcome.Network, s, data.Tasks, options.Loss, outcome.PositiveWeights, options.EvaluationBatchSize)).ToList();
+        var evaluations = data.Evaluate(outcome.Network, data.Tasks, options, data.Train, data.Validation, data.Test);
         var trained = outcome.History.Where(h => h.Epoch > outcome.ResumedAfterEpoch).ToList();
         var secondsPerEpoch = outcome.History.Count == 0 ? 0 : outcome.History.Average(h => h.Seconds);
         var training = JsonSerializer.SerializeToElement(new
@@ -188,9 +187,7 @@ public sealed class EvaluateStage : IStageHandler
         if (context.Threads > 0) torch.set_num_threads(context.Threads);
         using var network = checkpoint.CreateNetwork(context.Architecture);
         var options = ModelData.Options(context.Plan, context.Architecture);
-        float[]? positiveWeights = options.Loss == LossKind.WeightedBce ? MaskedLoss.PositiveWeights(data.Train.ClassCounts()) : null;
-        var evaluations = new[] { data.Validation, data.Test }.Where(s => s.Count > 0)
-            .Select(s => Evaluation.Evaluate(network, s, manifest.Tasks, options.Loss, positiveWeights, options.EvaluationBatchSize)).ToList();
+        var evaluations = data.Evaluate(network, manifest.Tasks, options, data.Validation, data.Test);
         var report = JsonSerializer.SerializeToNode(new
         {
             model = context.Plan.Name,
