@@ -14,7 +14,7 @@ namespace RbpPipeline.Trainer.Checkpoints;
 /// the epoch history. The data shuffler needs no saved state: epoch e shuffles with its own stream
 /// <c>DeterministicRandom.For(seed, "shuffle/e")</c>.
 /// <para>
-/// It is one safetensors file (tensors under the prefixes <c>model.</c>, <c>optimizer.</c>, <c>best.</c>,
+/// It is one safetensors file (tensors under the prefixes <c>model.</c>, <c>optimizer.</c>, <c>best.</c>, <c>average.</c> (the weight average, when training keeps one),
 /// <c>rng.torch</c> and the JSON as bytes, see <see cref="ResumableStateFile"/>), written atomically: a kill at any moment leaves either the
 /// previous epoch's state or the new one.
 /// </para>
@@ -35,7 +35,7 @@ public static class TrainingStateFile
 
     /// <summary>Writes the state atomically (temporary file in the same folder, then rename).</summary>
     public static void Save(string path, TrainingStateInfo info, nn.Module model, OptimizerHelper optimizer,
-        IReadOnlyDictionary<string, Tensor>? best)
+        IReadOnlyDictionary<string, Tensor>? best, IReadOnlyDictionary<string, Tensor>? average = null)
     {
         using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
@@ -43,6 +43,8 @@ public static class TrainingStateFile
         foreach (var (name, t) in OptimizerStateTensors.Capture(optimizer)) tensors.Add(new($"optimizer.{name}", t));
         if (best is not null)
             foreach (var (name, t) in best) tensors.Add(new($"best.{name}", t));
+        if (average is not null)
+            foreach (var (name, t) in average) tensors.Add(new($"average.{name}", t));
         ResumableStateFile.Save(path, MetadataKey, info, Json, tensors);
     }
 

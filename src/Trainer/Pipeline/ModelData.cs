@@ -146,6 +146,7 @@ public sealed record ModelData(
             MonitorMode = o.Mode,
             MinDelta = o.MinDelta ?? defaults.MinDelta,
             GradientClipNorm = o.GradientClip ?? defaults.GradientClipNorm,
+            WeightAverageDecay = o.WeightAverage ?? defaults.WeightAverageDecay,
             Device = o.Device ?? defaults.Device,
         };
     }

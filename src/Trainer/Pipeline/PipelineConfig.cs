@@ -217,6 +217,10 @@ public sealed record TrainingOverrides
     public double? MinDelta { get; init; }
     public double? GradientClip { get; init; }
 
+    /// <summary>Per-step decay of the exponential moving average of the weights (<c>weight_average</c>); null = none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? WeightAverage { get; init; }
+
     /// <summary>auto | cpu | cuda | cuda:N; null = auto. Where a model trains does not change what it is: not hashed.</summary>
     [JsonIgnore]
     public string? Device { get; init; }

@@ -117,6 +117,7 @@ public static class ModelTrainer
         var monitor = new ValidationMonitor(options);
         var history = new List<EpochRecord>();
         Dictionary<string, Tensor>? best = null;
+        using var average = options.WeightAverageDecay > 0 ? new WeightAverage(options.WeightAverageDecay, module) : null;
         var epochsDone = 0;
         try
         {
@@ -133,6 +134,7 @@ public static class ModelTrainer
                     OptimizerStateTensors.Restore(optimizer, state.Section("optimizer"), statePath);
                     var savedBest = state.Section("best");
                     if (savedBest.Count > 0) best = Snapshot(savedBest, disposeSource: false);
+                    average?.Restore(state.Section("average"), statePath);
                     random.set_rng_state(state.TorchRng);
                     monitor = new ValidationMonitor(options, state.Info.Monitor);
                     history.AddRange(state.Info.History);
@@ -185,6 +187,7 @@ public static class ModelTrainer
                         lossSum += OptimizationStep.Take(optimizer, loss,
                             value => $"the training loss became {value} in epoch {epoch}, batch {batch}; lower the learning rate or check the labels",
                             options.GradientClipNorm > 0 ? module.parameters() : null, options.GradientClipNorm);
+                        average?.Update(module, (long)(epoch - 1) * batches + b);
                     }
                     progress.BatchCompleted(epoch, b + 1, batches, lossSum / (b + 1));
                 }
@@ -195,7 +198,9 @@ public static class ModelTrainer
                 MonitorDecision decision;
                 if (useValidation)
                 {
-                    var evaluation = Evaluation.Evaluate(network, request.Validation, request.Tasks, options.Loss, positiveWeights, options.EvaluationBatchSize);
+                    SplitEvaluation Validate() => Evaluation.Evaluate(network, request.Validation, request.Tasks, options.Loss, positiveWeights, options.EvaluationBatchSize);
+                    // With a weight average, the average is what is validated, kept as the best and saved.
+                    var evaluation = average is null ? Validate() : average.WithAverage(module, Validate);
                     validation = evaluation.Summary;
                     monitored = evaluation.Get(options.Monitor);
                     decision = monitor.Update(epoch, monitored);
@@ -208,7 +213,8 @@ public static class ModelTrainer
                 if (decision.Improved)
                 {
                     DisposeAll(best);
-                    best = Snapshot(module.state_dict(), disposeSource: false); // state_dict() aliases the parameters
+                    // state_dict() aliases the parameters
+                    best = Snapshot(average is null ? module.state_dict() : new Dictionary<string, Tensor>(average.State), disposeSource: false);
                 }
                 var record = new EpochRecord(epoch, trainLoss, monitored, optimizer.ParamGroups.First().LearningRate, decision.Improved, decision.Decayed,
                     clock.Elapsed.TotalSeconds, validation);
@@ -225,7 +231,7 @@ public static class ModelTrainer
                         Finished = decision.Stop || epochsDone >= options.Epochs,
                         Monitor = monitor.State,
                         History = history,
-                    }, module, optimizer, best);
+                    }, module, optimizer, best, average?.State);
                 }
                 progress.EpochCompleted(record, options.Epochs, monitorName);
             }

@@ -66,6 +66,14 @@ public sealed record TrainingOptions
     /// <summary>Clip the global gradient norm to this; 0 disables.</summary>
     public double GradientClipNorm { get; init; }
 
+    /// <summary>
+    /// &gt; 0: keep an exponential moving average of the weights with this per-step decay (<see cref="WeightAverage"/>);
+    /// validation, the best epoch and the saved model use the average. 0 disables.
+    /// </summary>
+    // Left out of the configuration hash's JSON when 0, so that adding it changed no other model's hash.
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public double WeightAverageDecay { get; init; }
+
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Intra-op threads; 0 = one per core. Not part of the configuration hash.</summary>
@@ -140,6 +148,7 @@ public sealed record TrainingOptions
         if (MinLearningRate < 0) throw new ArgumentException($"the minimum learning rate must be ≥ 0, got {MinLearningRate}");
         if (!MonitorNames.Contains(Monitor)) throw new ArgumentException($"unknown monitor metric '{Monitor}' ({string.Join(", ", MonitorNames)})");
         if (MinDelta < 0) throw new ArgumentException($"min delta must be ≥ 0, got {MinDelta}");
+        if (WeightAverageDecay is < 0 or >= 1 || double.IsNaN(WeightAverageDecay)) throw new ArgumentException($"the weight-average decay must be in [0, 1) (0 = off), got {WeightAverageDecay}");
         if (GradientClipNorm < 0) throw new ArgumentException($"the gradient clip norm must be ≥ 0, got {GradientClipNorm}");
         if (!TrainingDevice.IsValid(Device)) throw new ArgumentException($"device must be auto, cpu, cuda or cuda:N, got '{Device}'");
         if (Threads < 0) throw new ArgumentException($"threads must be ≥ 0 (0 = one per core), got {Threads}");
