@@ -41,8 +41,16 @@ public static class RecipeExploration
             var prepared = ModelData.Prepare(plan, architecture, new FileHashes());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{plan.Name}: prepared {prepared.Train.Count}/{prepared.Validation.Count} records in {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F0} CPU s"));
-            var labels = prepared.Validation.RawLabels.Select(v => (double)v).ToArray();
-            var sum = new double[labels.Length];
+            var validation = prepared.Validation;
+            var columns = validation.LabelColumns;
+            var records = validation.RawLabels.Length / columns;
+            // One AUROC per label column over the records labelled in it (a multi-task split labels each record in its
+            // own experiment's column only).
+            var labelled = Enumerable.Range(0, columns)
+                .Select(t => Enumerable.Range(0, records).Where(i => !float.IsNaN(validation.RawLabels[i * columns + t])).ToArray()).ToArray();
+            double[] Column(IReadOnlyList<float> values, int t) => [.. labelled[t].Select(i => (double)values[i * columns + t])];
+            var labels = Enumerable.Range(0, columns).Select(t => Column(validation.RawLabels, t)).ToArray();
+            var sum = Enumerable.Range(0, columns).Select(t => new double[labelled[t].Length]).ToArray();
             var folder = Path.Combine(output, plan.Name);
             Directory.CreateDirectory(folder);
             foreach (var seed in seeds)
@@ -56,7 +64,7 @@ public static class RecipeExploration
                     Shape = prepared.Shape,
                     Hyperparameters = plan.Model.Hyperparameters,
                     Train = prepared.Train,
-                    Validation = prepared.Validation,
+                    Validation = validation,
                     Tasks = prepared.Tasks,
                     Options = options,
                     StatePath = Path.Combine(folder, $"seed-{seed}.state.safetensors"),
@@ -64,22 +72,29 @@ public static class RecipeExploration
                     Augmentation = augmentation is null ? null : new RbpPipeline.Trainer.Augmentation.SequenceAugmenter(augmentation with { Seed = seed }),
                 });
                 var cpu = (Process.GetCurrentProcess().TotalProcessorTime - start).TotalSeconds;
-                var logits = Evaluation.Predict(outcome.Network, prepared.Validation);
-                var probabilities = logits.Select(z => 1 / (1 + Math.Exp(-z))).ToArray();
-                for (var i = 0; i < sum.Length; i++) sum[i] += probabilities[i];
-                var auroc = ClassificationMetrics.AreaUnderRoc(labels, probabilities);
+                var logits = Evaluation.Predict(outcome.Network, validation);
                 var curve = string.Join(" ", outcome.History.Select(h => h.Monitor.ToString("F4", CultureInfo.InvariantCulture) + (h.LrDecayed ? "v" : "")));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{plan.Name} seed {seed}: best val auroc {auroc:F4} at epoch {outcome.BestEpoch}/{outcome.History.Count}, {cpu:F0} CPU s (this process, incl. resumed epochs: {outcome.ResumedAfterEpoch}) | per epoch: {curve}"));
+                var tasks = new List<object>();
+                for (var t = 0; t < columns; t++)
+                {
+                    var probabilities = Column(logits, t).Select(z => 1 / (1 + Math.Exp(-z))).ToArray();
+                    for (var i = 0; i < probabilities.Length; i++) sum[t][i] += probabilities[i];
+                    var auroc = ClassificationMetrics.AreaUnderRoc(labels[t], probabilities);
+                    var task = columns == 1 ? "" : " " + prepared.Tasks[t].Name;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{plan.Name}{task} seed {seed}: best val auroc {auroc:F4} at epoch {outcome.BestEpoch}/{outcome.History.Count}, {cpu:F0} CPU s (this process, incl. resumed epochs: {outcome.ResumedAfterEpoch}) | per epoch: {curve}"));
+                    tasks.Add(new { task = prepared.Tasks[t].Name, auroc, validationProbabilities = probabilities, validationLabels = labels[t] });
+                }
                 File.WriteAllText(Path.Combine(folder, $"seed-{seed}.json"), JsonSerializer.Serialize(new
                 {
-                    seed, auroc, bestEpoch = outcome.BestEpoch, cpuSeconds = cpu, resumedAfterEpoch = outcome.ResumedAfterEpoch,
-                    history = outcome.History, validationProbabilities = probabilities,
+                    seed, bestEpoch = outcome.BestEpoch, cpuSeconds = cpu, resumedAfterEpoch = outcome.ResumedAfterEpoch,
+                    history = outcome.History, tasks,
                 }));
             }
             if (seeds.Length > 1)
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{plan.Name} ensemble of {seeds.Length} (mean probability): val auroc {ClassificationMetrics.AreaUnderRoc(labels, sum):F4}"));
+                for (var t = 0; t < columns; t++)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{plan.Name} {prepared.Tasks[t].Name} ensemble of {seeds.Length} (mean probability): val auroc {ClassificationMetrics.AreaUnderRoc(labels[t], sum[t]):F4}"));
         }
         return 0;
     }

@@ -55,7 +55,8 @@ public static class ServedEvaluation
                 minutes += File.Exists(cpuFile) ? File.ReadAllText(cpuFile).Split(' ', StringSplitOptions.RemoveEmptyEntries).Sum(v => double.Parse(v, CultureInfo.InvariantCulture)) / 60 : double.NaN;
             }
             var ours = several ? ClassificationMetrics.AreaUnderRoc(labels, sum) : members[0];
-            var figures = Published.First(p => experiment.StartsWith(p.Key, StringComparison.Ordinal)).Value;
+            // An experiment outside the table (e.g. synthetic data) gets NaN published figures.
+            var figures = Published.FirstOrDefault(p => experiment.StartsWith(p.Key, StringComparison.Ordinal)).Value ?? [double.NaN, double.NaN, double.NaN, double.NaN];
             rows.Add(([.. members], ours, figures, minutes));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {Short(experiment)} | {string.Join(" | ", members.Select(m => m.ToString("F3", CultureInfo.InvariantCulture)))}{(several ? $" | {ours:F3}" : "")} | {figures[0]:F3} | {figures[1]:F3} | {figures[2]:F3} | {figures[3]:F3} | {Math.Round(ours - figures.Max(), 3):+0.000;-0.000;0.000} | {minutes:F1} |"));

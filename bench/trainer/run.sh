@@ -7,7 +7,14 @@
 #              ONLY (comma-separated model names, e.g. residualbind-clip-23_PARCLIP_PUM2_hg19), OUT (run folders).
 # Stages already done with the same data and settings are skipped, so an interrupted run continues where it stopped.
 #
-# Served CLIP recipe benchmark: PRESET=clip-binary [SEEDS=1,2,3] bench/trainer/run.sh [data-root]
+# Served CLIP recipe benchmark, multi-task (the recipe of docs/clip-recipe.md):
+#   MULTITASK=1 PRESET=clip-binary bench/trainer/run.sh [data-root]
+#   one entry naming only the preset and a data set of all the clip-ideeps experiments (or EXPERIMENTS) as a folder
+#   (`experiments:`), so one multi-task ensemble: its members are trained JOBS at a time (`rbp train --only <member>`),
+#   then the ensemble is exported and published; each experiment's test file is predicted over gRPC with
+#   `rbp predict --task <experiment>`. The CPU minutes per experiment are the whole run's divided by the experiments.
+#
+# Served CLIP recipe benchmark, one model per experiment: PRESET=clip-binary [SEEDS=1,2,3] bench/trainer/run.sh [data-root]
 #   trains every clip-ideeps experiment (or EXPERIMENTS, comma-separated) with `rbp train` on a pipeline file whose
 #   entry names only the data set and the preset (with SEEDS: one entry per seed, each served on its own), JOBS
 #   (default 2) models at a time with THREADS (default 1) each, timing each `rbp train` (user + sys CPU); exports and publishes the
@@ -23,6 +30,63 @@ if [[ -n "${PRESET:-}" ]]; then
   jobs=${JOBS:-2}
   out=$(mkdir -p "${OUT:-runs/bench-clip-$PRESET}" && realpath "${OUT:-runs/bench-clip-$PRESET}")
   port=${PORT:-50197}
+  # Our AUROC of the first experiment recomputed with sklearn from the same TSV, as a check.
+  sklearn_check() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import gzip, sys
+from sklearn.metrics import roc_auc_score
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+column = next(i for i, h in enumerate(rows[0]) if h.endswith("_probability"))
+labels = [int(l.split("class:")[1]) for l in gzip.open(sys.argv[2], "rt") if l.startswith(">")]
+print(f"sklearn check ({sys.argv[1].split('/')[-1]}): roc_auc_score = {roc_auc_score(labels, [float(r[column]) for r in rows[1:]]):.6f}")
+PY
+  }
+  if [[ -n "${MULTITASK:-}" ]]; then
+    dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
+    if [[ -n "${EXPERIMENTS:-}" ]]; then IFS=, read -r -a experiments <<< "$EXPERIMENTS"
+    else mapfile -t experiments < <(cd "$root/clip-ideeps" && ls -d -- */ | tr -d /); fi
+    list=$(printf '"%s", ' "${experiments[@]}")
+    cat > "$out/pipeline.yaml" <<YAML
+# Written by bench/trainer/run.sh (MULTITASK=1 PRESET=$PRESET); data paths are relative to --data ($root).
+version: 1
+stages: [prepare, train, evaluate, export, publish]
+repository: repository
+datasets:
+  clip:
+    format: fasta
+    experiments: [${list%, }]
+    train: clip-ideeps/{rbp}/train.fa.gz
+    test: clip-ideeps/{rbp}/test.fa.gz
+models:
+  clip: { preset: $PRESET, dataset: clip }
+YAML
+    # The members (every model but the last, the ensemble), JOBS at a time, each in its own timed process.
+    mapfile -t models < <(./rbp train "$out/pipeline.yaml" --data "$root" --out "$out" --status | awk 'NR > 1 && !/model\(s\)/ { print $1 }')
+    echo "bench/trainer: MULTITASK PRESET=$PRESET, models ${models[*]}, on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
+    printf '%s\n' "${models[@]:0:${#models[@]}-1}" | xargs -P "$jobs" -I{} sh -c \
+      '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
+      sh "$out" {} "$root" "$threads"
+    /usr/bin/time -f "%U %S" -o "$out/clip.cpu" ./rbp train "$out/pipeline.yaml" --only clip --data "$root" --out "$out" --threads "$threads" > "$out/clip.log" 2>&1 \
+      || { echo "rbp train clip failed: see $out/clip.log" >&2; exit 1; }
+    ./rbp serve --repo "$out/repository" --port "$port" --no-web --threads "$threads" > "$out/serve.log" 2>&1 &
+    server=$!
+    trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
+    # Every process's CPU, shared evenly by the experiments (one model serves them all).
+    share=$(for m in "${models[@]}"; do cat "$out/$m.cpu"; done | awk -v n="${#experiments[@]}" '{ u += $1; s += $2 } END { printf "%.2f %.2f", u / n, s / n }')
+    for experiment in "${experiments[@]}"; do
+      echo "$share" > "$out/clip-$experiment.cpu"
+      for attempt in $(seq 1 60); do
+        if ./rbp predict "$root/clip-ideeps/$experiment/test.fa.gz" --model clip --task "$experiment" --server "http://127.0.0.1:$port" \
+            --out "$out/clip-$experiment.test.tsv" 2>> "$out/predict.log"; then break; fi
+        [[ $attempt == 60 ]] && { echo "rbp predict clip --task $experiment failed: see $out/predict.log" >&2; exit 1; }
+        sleep 2
+      done
+    done
+    kill "$server"; wait "$server" 2>/dev/null || true; trap - EXIT
+    dotnet bench/trainer/bin/Release/net10.0/RbpPipeline.Bench.Trainer.dll served "$out" "$root/clip-ideeps" clip "${experiments[@]}"
+    sklearn_check "$out/clip-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz"
+    exit 0
+  fi
   # Without SEEDS one entry "clip" (for clip-binary: the ensemble and its members, one graph published); with SEEDS
   # one entry "clip-s<seed>" per seed, so that each model is served on its own.
   if [[ -n "${SEEDS:-}" ]]; then IFS=, read -r -a seeds <<< "$SEEDS"; names=(); for seed in "${seeds[@]}"; do names+=("clip-s$seed"); done
@@ -69,14 +133,7 @@ YAML
   kill "$server"; wait "$server" 2>/dev/null || true; trap - EXIT
   prefixes=$(printf '%s,' "${names[@]}")
   dotnet bench/trainer/bin/Release/net10.0/RbpPipeline.Bench.Trainer.dll served "$out" "$root/clip-ideeps" "${prefixes%,}" "${experiments[@]}"
-  /usr/bin/python3 - "$out/${names[0]}-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz" <<'PY'
-import gzip, sys
-from sklearn.metrics import roc_auc_score
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-column = next(i for i, h in enumerate(rows[0]) if h.endswith("_probability"))
-labels = [int(l.split("class:")[1]) for l in gzip.open(sys.argv[2], "rt") if l.startswith(">")]
-print(f"sklearn check ({sys.argv[1].split('/')[-1]}): roc_auc_score = {roc_auc_score(labels, [float(r[column]) for r in rows[1:]]):.6f}")
-PY
+  sklearn_check "$out/${names[0]}-${experiments[0]}.test.tsv" "$root/clip-ideeps/${experiments[0]}/test.fa.gz"
   exit 0
 fi
 epochs=${EPOCHS:-5}

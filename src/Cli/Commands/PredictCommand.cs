@@ -24,9 +24,14 @@ public static class PredictCommand
         var batch = new Option<int>("--batch") { Description = "Sequences per request", DefaultValueFactory = _ => 256 };
         var inFlight = new Option<int?>("--in-flight") { Description = "Requests in flight at once (default: 4 per --server)" };
         var allowResize = new Option<bool>("--allow-resize") { Description = "Let the server crop or pad sequences of the wrong length" };
+        var tasks = new Option<string[]>("--task")
+        {
+            Description = "Only this task (e.g. one experiment of a multi-task model); repeat for several, in the order given (default: every task)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("predict", "Predict sequences from a file with a running server (batches spread over the --server replicas)")
         {
-            model, version, input, output, batch, inFlight, allowResize,
+            model, version, input, output, batch, inFlight, allowResize, tasks,
         };
         foreach (var option in connection.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
@@ -41,7 +46,8 @@ public static class PredictCommand
                 using var server = connection.Open(parse);
                 var count = await RunAsync(server.Models, parse.GetValue(model)!, parse.GetValue(version),
                     SequenceInput.Read(reader, path == "-" ? "standard input" : path), writer, Math.Max(1, parse.GetValue(batch)),
-                    Math.Max(1, parse.GetValue(inFlight) ?? connection.DefaultInFlight(parse, 4)), parse.GetValue(allowResize), cancellationToken);
+                    Math.Max(1, parse.GetValue(inFlight) ?? connection.DefaultInFlight(parse, 4)), parse.GetValue(allowResize), cancellationToken,
+                    tasks: parse.GetValue(tasks) ?? []);
                 Console.Error.WriteLine($"{count} sequences predicted");
                 return CliExitCodes.Success;
             }
@@ -61,7 +67,8 @@ public static class PredictCommand
 
     /// <summary>Predicts <paramref name="records"/> in batches (bounded calls, spread over the replicas) and writes the TSV in input order; returns the count.</summary>
     public static async Task<long> RunAsync(ModelService.ModelServiceClient client, string model, long version, IEnumerable<(string Id, string Sequence)> records,
-        TextWriter output, int batchSize, int inFlight, bool allowResize, CancellationToken cancellationToken, int maxAttempts = 5)
+        TextWriter output, int batchSize, int inFlight, bool allowResize, CancellationToken cancellationToken, int maxAttempts = 5,
+        IReadOnlyList<string>? tasks = null)
     {
         long count = 0;
         var headerWritten = false;
@@ -84,21 +91,25 @@ public static class PredictCommand
         IEnumerable<PredictRequest> Batches()
         {
             long sent = 0;
-            var request = NewRequest(model, version, allowResize, sent);
+            var request = NewRequest(model, version, allowResize, sent, tasks);
             foreach (var (id, sequence) in records)
             {
                 request.Sequences.Add(sequence);
                 request.SequenceIds.Add(id);
                 if (request.Sequences.Count < batchSize) continue;
                 yield return request;
-                request = NewRequest(model, version, allowResize, ++sent);
+                request = NewRequest(model, version, allowResize, ++sent, tasks);
             }
             if (request.Sequences.Count > 0) yield return request;
         }
     }
 
-    private static PredictRequest NewRequest(string model, long version, bool allowResize, long id) =>
-        new() { Model = model, Version = version, AllowResize = allowResize, Id = id.ToString(CultureInfo.InvariantCulture) };
+    private static PredictRequest NewRequest(string model, long version, bool allowResize, long id, IReadOnlyList<string>? tasks)
+    {
+        var request = new PredictRequest { Model = model, Version = version, AllowResize = allowResize, Id = id.ToString(CultureInfo.InvariantCulture) };
+        request.Tasks.AddRange(tasks ?? []);
+        return request;
+    }
 
     private static async Task WriteHeaderAsync(TextWriter output, PredictResponse response)
     {

@@ -32,4 +32,19 @@ public sealed record ModelPreset
     /// replaces it. Null = one model.
     /// </summary>
     public int? EnsembleSeeds { get; init; }
+
+    /// <summary>
+    /// Further ensemble members of other architectures, each with the preset's training settings and encoding and that
+    /// architecture's own hyperparameters (used, like <see cref="EnsembleSeeds"/>, when the entry has no
+    /// <c>ensemble</c> block of its own).
+    /// </summary>
+    public IReadOnlyList<PresetMember> EnsembleMembers { get; init; } = [];
+
+    /// <summary>Whether a model of <paramref name="architecture"/> can take this preset: its own or a member's.</summary>
+    public bool Accepts(string architecture) =>
+        string.Equals(architecture, Architecture, StringComparison.OrdinalIgnoreCase)
+        || EnsembleMembers.Any(m => string.Equals(architecture, m.Architecture, StringComparison.OrdinalIgnoreCase));
 }
+
+/// <summary>A group of <see cref="Seeds"/> ensemble members of <see cref="Architecture"/>, named after it (numbered when several).</summary>
+public sealed record PresetMember(string Architecture, int Seeds);

@@ -19,12 +19,14 @@ public static partial class PipelineLoader
     /// key by key for the entry's architecture and instead of the entry's for another one, <c>architecture</c> and
     /// <c>seed</c> replaced. So every key a model entry takes (and every check of it) applies to members unchanged.
     /// </summary>
-    /// <param name="presetSeeds">The entry's preset's seed ensemble (<see cref="ModelPreset.EnsembleSeeds"/>), used when the
-    /// entry has no <c>ensemble</c> block of its own; null for members, which are single models of the preset.</param>
+    /// <param name="preset">The entry's preset, whose ensemble (<see cref="ModelPreset.EnsembleSeeds"/>,
+    /// <see cref="ModelPreset.EnsembleMembers"/>) is used when the entry has no <c>ensemble</c> block of its own; null for
+    /// members, which are single models of the preset.</param>
     private static ModelConfig WithEnsemble(YamlMap map, ModelConfig entry, IReadOnlyDictionary<string, DatasetConfig> datasets, ArchitectureCatalog architectures,
-        int? presetSeeds)
+        ModelPreset? preset)
     {
         var block = map.Map("ensemble");
+        var presetSeeds = preset?.EnsembleSeeds;
         if (block is null && presetSeeds is null) return entry;
         var e = block ?? map;
         block?.AllowOnly([.. EnsembleKeys]);
@@ -39,7 +41,7 @@ public static partial class PipelineLoader
         var membersPath = e.KeyPath("members");
         // The entry's own architecture as written (with 'heads' the entry itself is already a multihead model, and so is each member).
         // With a preset and no 'architecture' key, the preset's architecture (the entry's as read).
-        var ownArchitecture = map.String("architecture") is { } written ? architectures.Get(written).Name : entry.Architecture;
+        var ownArchitecture = map.String("architecture") is { } written ? architectures.Get(written).Name : preset?.Architecture ?? entry.Architecture;
         // The entry's own architecture, one member per seed, called after the architecture.
         AddGroup(ownArchitecture, own, seeds ?? 0, e.Get("seeds") ?? e.Node);
         foreach (var group in groups?.Keys ?? [])
@@ -51,6 +53,13 @@ public static partial class PipelineLoader
                 throw groups.Error(groups.KeyNode(group), groups.KeyPath(group), $"member name '{group}' may only contain letters, digits, '.', '_' and '-' (it names the member's model)");
             AddGroup(group, Overlay(own, m, ownArchitecture, architectures), m.Int("seeds", 1, MaxEnsembleMembers) ?? 1, groups.KeyNode(group));
         }
+        if (block is null)
+            foreach (var group in preset!.EnsembleMembers)
+            {
+                var memberNode = new YamlMappingNode { { "architecture", group.Architecture } };
+                var m = new YamlMap(memberNode, map.File, membersPath);
+                AddGroup(architectures.Get(group.Architecture).Name, Overlay(own, m, ownArchitecture, architectures), group.Seeds, map.Get("preset") ?? map.Node);
+            }
         if (members.Count > MaxEnsembleMembers) throw e.Error($"{members.Count} members; an ensemble takes at most {MaxEnsembleMembers}");
         return entry with
         {

@@ -34,10 +34,14 @@ public static partial class PipelineLoader
     /// <paramref name="entry"/>, or with <c>heads:</c> a <c>multihead</c> model whose trunk is the entry's architecture
     /// and hyperparameters; its training settings are the trunk's defaults under the entry's own.
     /// </summary>
-    private static ModelConfig WithHeads(YamlMap map, ModelConfig entry, ArchitectureCatalog architectures)
+    /// <param name="headsByDefault">True for a preset's entry on a folder of experiments: without a <c>heads</c> key
+    /// it gets the default heads (the preset's recipe is a multi-task model there).</param>
+    private static ModelConfig WithHeads(YamlMap map, ModelConfig entry, ArchitectureCatalog architectures, bool headsByDefault = false)
     {
-        if (map.Get("heads") is not { } node) return entry;
-        var heads = node is YamlScalarNode s && s.Value == "per-task" ? null : map.AsMap(node, map.KeyPath("heads"));
+        var node = map.Get("heads");
+        if (node is null && !headsByDefault) return entry;
+        node ??= map.Node;
+        var heads = node is YamlScalarNode s && s.Value == "per-task" || !map.Has("heads") ? null : map.AsMap(node, map.KeyPath("heads"));
         heads?.AllowOnly([.. HeadsKeys]);
         var trunk = architectures.Get(entry.Architecture);
         if (trunk.Key == Networks.ArchitectureKey.RbpAdda)

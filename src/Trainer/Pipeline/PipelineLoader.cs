@@ -244,7 +244,9 @@ public static partial class PipelineLoader
         var architecture = architectures.Find(archName)
             ?? throw map.Error(archNode ?? map.Get("preset")!, map.KeyPath(archNode is null ? "preset" : "architecture"),
                 $"unknown architecture '{archName}'{DidYouMean.Suggest(archName, architectures.Names)} (known: {string.Join(", ", architectures.Names)})");
-        if (preset is not null && archNode is not null && architectures.Find(preset.Architecture) != architecture)
+        // An ensemble member of the preset may be another architecture of the preset's (its member groups).
+        if (preset is not null && archNode is not null && architectures.Find(preset.Architecture) != architecture
+            && !(member && preset.Accepts(architecture.Name)))
             throw map.Error(archNode, map.KeyPath("architecture"),
                 $"preset '{preset.Name}' is a {preset.Architecture} recipe; architecture '{archName}' cannot use it (drop one of the two keys)");
         if (preset is not null && (map.Has("source") || map.Has("target") || map.Has("adaptation")))
@@ -263,7 +265,7 @@ public static partial class PipelineLoader
                 $"preset '{preset.Name}' is for {Describe(preset.TaskType)} data; data set '{datasetName}' is {Describe(dataset.TaskType)}");
 
         var hyperparameters = ReadHyperparameters(map, architecture);
-        if (preset is not null)
+        if (preset is not null && architectures.Find(preset.Architecture) == architecture)
             foreach (var (key, value) in preset.Hyperparameters)
                 hyperparameters.TryAdd(key, value);
 
@@ -271,7 +273,7 @@ public static partial class PipelineLoader
         if (map.Map("training") is { } t)
         {
             t.AllowOnly("optimizer", "learning_rate", "weight_decay", "momentum", "batch_size", "epochs", "early_stopping", "lr_decay_factor",
-                "lr_decay_patience", "min_learning_rate", "loss", "monitor", "mode", "min_delta", "gradient_clip", "augmentation", "device");
+                "lr_decay_patience", "min_learning_rate", "loss", "monitor", "mode", "min_delta", "gradient_clip", "weight_average", "augmentation", "device");
             training = new TrainingOverrides
             {
                 Optimizer = t.Has("optimizer") ? t.Enum("optimizer", OptimizerKind.Adam, Optimizers) : null,
@@ -289,6 +291,7 @@ public static partial class PipelineLoader
                 Mode = t.Has("mode") ? t.Enum("mode", MonitorMode.Max, Modes) : null,
                 MinDelta = t.Double("min_delta", 0),
                 GradientClip = t.Double("gradient_clip", 0),
+                WeightAverage = t.Double("weight_average", 0, 0.99999),
                 Device = ReadDevice(t),
                 Augmentation = ReadAugmentation(t),
             };
@@ -334,7 +337,7 @@ public static partial class PipelineLoader
             LabelTransforms = transforms,
             Tracks = tracks,
             Seed = map.Int("seed", 0) is { } s ? (ulong)s : null,
-        }, architectures), datasets, architectures, member ? null : preset?.EnsembleSeeds);
+        }, architectures, headsByDefault: preset is not null && dataset.Experiments), datasets, architectures, member ? null : preset);
     }
 
     private static ModelPreset? ReadPreset(YamlMap map)

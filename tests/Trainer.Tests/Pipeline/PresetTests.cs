@@ -26,34 +26,83 @@ public sealed class PresetTests
         Assert.Throws<PipelineConfigException>(() => PipelineLoader.Parse(yaml, "/p/pipeline.yaml", PipelineYamlTests.Catalog));
 
     [Fact]
-    public void An_entry_naming_only_the_preset_and_the_data_set_gets_a_seed_ensemble_of_the_presets_models()
+    public void An_entry_naming_only_the_preset_and_the_data_set_gets_the_presets_ensemble()
     {
         var model = Load(Minimal);
         var preset = ModelPresets.ClipBinary;
 
         Assert.Equal(ArchitectureKey.Ensemble.Name, model.Architecture);
         var members = model.Ensemble!.Members;
-        Assert.Equal(["residualbind-1", "residualbind-2", "residualbind-3"], members.Select(m => m.Name));
-        Assert.Equal([0UL, 1UL, 2UL], members.Select(m => m.SeedOffset));
+        Assert.Equal(["residualbind-1", "residualbind-2", "residualbind-3", "multiresbind-1", "multiresbind-2"], members.Select(m => m.Name));
+        Assert.Equal([0UL, 1UL, 2UL, 0UL, 1UL], members.Select(m => m.SeedOffset));
+        Assert.Equal(["residualbind", "residualbind", "residualbind", "multiresbind", "multiresbind"], members.Select(m => m.Model.Architecture));
         foreach (var member in members)
         {
-            Assert.Equal("residualbind", member.Model.Architecture);
             Assert.Null(member.Model.Ensemble);
             Assert.Equal(preset.Encoding, member.Model.Encoding);
             Assert.Equal(preset.Training, member.Model.Training);
+            Assert.Empty(member.Model.Hyperparameters); // each architecture's own defaults
         }
 
-        // What the train stage resolves for each member: seeds 1, 2, 3 and every training value the preset's.
+        // What the train stage resolves for each member: seeds 1, 2, 3 (1, 2 for the Multi-resBinds) and every
+        // training value the preset's, the weight average included.
         var plans = PipelinePlanner.Plan(PipelineLoader.Parse(Minimal, "/p/pipeline.yaml", PipelineYamlTests.Catalog));
-        Assert.Equal(["m.residualbind-1", "m.residualbind-2", "m.residualbind-3", "m"], plans.Select(p => p.Name));
-        Assert.Equal([1UL, 2UL, 3UL], plans.Take(3).Select(p => p.Seed));
-        var options = ModelData.Options(plans[1], Architectures.Get(ArchitectureKey.ResidualBind));
-        Assert.Equal(preset.Training.Epochs, options.Epochs);
-        Assert.Equal(preset.Training.EarlyStopping, options.EarlyStoppingPatience);
-        Assert.Equal(preset.Training.LrDecayFactor, options.LrDecayFactor);
-        Assert.Equal(preset.Training.LrDecayPatience, options.LrDecayPatience);
-        Assert.Equal(LossKind.Bce, options.Loss);
-        Assert.Equal("auroc", options.Monitor);
+        Assert.Equal(["m.residualbind-1", "m.residualbind-2", "m.residualbind-3", "m.multiresbind-1", "m.multiresbind-2", "m"], plans.Select(p => p.Name));
+        Assert.Equal([1UL, 2UL, 3UL, 1UL, 2UL], plans.Take(5).Select(p => p.Seed));
+        foreach (var (plan, architecture) in new[] { (plans[1], ArchitectureKey.ResidualBind), (plans[4], ArchitectureKey.MultiResBind) })
+        {
+            var options = ModelData.Options(plan, Architectures.Get(architecture));
+            Assert.Equal(preset.Training.Epochs, options.Epochs);
+            Assert.Equal(preset.Training.BatchSize, options.BatchSize);
+            Assert.Equal(preset.Training.EarlyStopping, options.EarlyStoppingPatience);
+            Assert.Equal(preset.Training.LrDecayFactor, options.LrDecayFactor);
+            Assert.Equal(preset.Training.LrDecayPatience, options.LrDecayPatience);
+            Assert.Equal(0.998, options.WeightAverageDecay);
+            Assert.Equal(LossKind.Bce, options.Loss);
+            Assert.Equal("auroc", options.Monitor);
+        }
+    }
+
+    [Fact]
+    public void An_ensemble_block_of_the_entry_replaces_the_presets_members_of_every_architecture()
+    {
+        var model = Load(Minimal.Replace("    dataset: clip", "    dataset: clip\n    ensemble: { seeds: 2 }"));
+
+        Assert.Equal(["residualbind-1", "residualbind-2"], model.Ensemble!.Members.Select(m => m.Name));
+    }
+
+    [Fact]
+    public void On_a_folder_of_experiments_every_member_is_a_multi_task_model_with_a_head_per_experiment()
+    {
+        var model = Load(Minimal.Replace("""
+                train: clip/train.fa
+                test: clip/test.fa
+            """, """
+                experiments: [PUM2, QKI]
+                train: "clip/{rbp}/train.fa"
+                test: "clip/{rbp}/test.fa"
+            """));
+
+        var members = model.Ensemble!.Members;
+        Assert.Equal(["residualbind-1", "residualbind-2", "residualbind-3", "multiresbind-1", "multiresbind-2"], members.Select(m => m.Name));
+        Assert.All(members, m => Assert.Equal("multihead", m.Model.Architecture));
+        Assert.Equal(["residualbind", "residualbind", "residualbind", "multiresbind", "multiresbind"],
+            members.Select(m => RbpPipeline.Trainer.Networks.Models.MultiHead.Trunk(m.Model.Hyperparameters[RbpPipeline.Trainer.Networks.Models.MultiHead.TrunkKey]).Architecture.Name));
+        Assert.All(members, m => Assert.Equal(64, m.Model.Hyperparameters["features"].GetInt32()));
+        Assert.All(members, m => Assert.Equal(32, m.Model.Hyperparameters["hidden"].GetInt32()));
+        Assert.All(members, m => Assert.Equal(0.998, m.Model.Training.WeightAverage));
+
+        // The entry's own heads win over the preset's default ones.
+        var own = Load(Minimal.Replace("""
+                train: clip/train.fa
+                test: clip/test.fa
+            """, """
+                experiments: [PUM2, QKI]
+                train: "clip/{rbp}/train.fa"
+                test: "clip/{rbp}/test.fa"
+            """).Replace("    dataset: clip", "    dataset: clip\n    heads: { features: 16, hidden: 0 }"));
+        Assert.All(own.Ensemble!.Members, m => Assert.Equal(16, m.Model.Hyperparameters["features"].GetInt32()));
+        Assert.All(own.Ensemble!.Members, m => Assert.Equal(0, m.Model.Hyperparameters["hidden"].GetInt32()));
     }
 
     [Fact]
@@ -69,6 +118,7 @@ public sealed class PresetTests
         var preset = ModelPresets.ClipBinary;
 
         Assert.Equal(2, model.Ensemble!.Members.Count);
+        Assert.All(model.Ensemble.Members, m => Assert.Equal("residualbind", m.Model.Architecture));
         foreach (var member in model.Ensemble.Members.Select(m => m.Model))
         {
             Assert.Equal(32, member.Hyperparameters["filters"].GetInt32());
@@ -99,7 +149,7 @@ public sealed class PresetTests
         var spelledOut = Minimal.Replace("    preset: clip-binary\n", """
                 architecture: residualbind
                 encoding: { length: 101 }
-                training: { optimizer: adam, learning_rate: 0.001, batch_size: 100, epochs: 8, early_stopping: 2, lr_decay_factor: 0.3, lr_decay_patience: 1, loss: bce, monitor: auroc }
+                training: { optimizer: adam, learning_rate: 0.001, batch_size: 100, epochs: 8, early_stopping: 2, lr_decay_factor: 0.3, lr_decay_patience: 1, loss: bce, monitor: auroc, weight_average: 0.998 }
 
             """);
 
