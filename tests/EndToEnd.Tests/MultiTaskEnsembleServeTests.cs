@@ -96,4 +96,71 @@ public sealed class MultiTaskEnsembleServeTests(ITestOutputHelper output)
             Assert.True(Math.Abs(response.Predictions[i].Raw[0] - mean[i]) <= 1e-4,
                 $"sequence {i}: served PUM2 logit {response.Predictions[i].Raw[0]} vs mean of the members' PUM2 heads {mean[i]}");
     }
+
+    private const string FanOutYaml = """
+        version: 1
+        seed: 4
+        data_root: data
+        repository: models
+        stages: [prepare, train, evaluate, export, publish]
+        datasets:
+          clip: { format: fasta, each: "*", train: "clip-experiments/{rbp}/train.fa.gz", test: "clip-experiments/{rbp}/test.fa.gz" }
+        models:
+          clip:
+            preset: clip-binary
+            dataset: clip
+            hyperparameters: { filters: 8, dense: 16 }
+            encoding: { length: 41 }
+            training: { epochs: 1, batch_size: 32 }
+        """;
+
+    [Fact]
+    public async Task On_a_fan_out_data_set_each_experiments_ensemble_takes_its_head_of_the_shared_multi_task_members()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var work = new TempFolder("rbp-shared-heads");
+        DefaultDataWriter.Write(work.File("data"), DefaultDataSets.Generate(seed: 6, scale: 0.03), seed: 6);
+        var yaml = work.File("pipeline.yaml");
+        await File.WriteAllTextAsync(yaml, FanOutYaml, ct);
+
+        var log = new StringWriter();
+        var runner = new PipelineRunner(ArchitectureCatalog.Default, PipelineRunner.WithTrainerStages(ExporterStages.All), log);
+        var outcomes = await runner.RunAsync(PipelineLoader.Load(yaml, ArchitectureCatalog.Default), new PipelineRunOptions { OutputRoot = work.File("runs"), Threads = 1 }, ct);
+        output.WriteLine(log.ToString());
+        Assert.All(outcomes, o => Assert.True(o.Failure is null, o.Failure?.ToString()));
+        string[] shared = ["clip.multitask-residualbind", "clip.multitask-multiresbind"];
+        // The shared members trained once (not once per experiment) on all three experiments.
+        Assert.All(shared, s => Assert.Single(outcomes, o => o.Model == s && o.Stage == "train"));
+        Assert.All(shared, s => Assert.Equal(["HNRNPC", "PUM2", "QKI"],
+            Checkpoint.Open(work.File(Path.Combine("runs", s, "checkpoint"))).Manifest.Tasks.Select(t => t.Name)));
+
+        // The oracle for clip-PUM2: its five own members' libtorch outputs and the shared members' PUM2 heads (column 1), averaged.
+        string[] own = ["clip-PUM2.residualbind-1", "clip-PUM2.residualbind-2", "clip-PUM2.residualbind-3", "clip-PUM2.multiresbind-1", "clip-PUM2.multiresbind-2"];
+        var records = FastaReader.Read(work.File(Path.Combine("data", "clip-experiments", "PUM2", "test.fa.gz"))).Take(20).ToList();
+        var spec = Checkpoint.Open(work.File(Path.Combine("runs", own[0], "checkpoint"))).Manifest.Encoding;
+        var data = new SequenceEncoder(spec).EncodeBatch(records.Select(r => r.Sequence).ToList());
+        var mean = new double[records.Count];
+        foreach (var (name, column, columns) in own.Select(o => (o, 0, 1)).Concat(shared.Select(s => (s, 1, 3))))
+        {
+            var member = Checkpoint.Open(work.File(Path.Combine("runs", name, "checkpoint")));
+            using var network = member.CreateNetwork(Architectures.Get(member.Manifest.Architecture.Name));
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var logits = network.Forward([tensor(data, [records.Count, 4, spec.Length])]).contiguous().data<float>().ToArray();
+            for (var i = 0; i < records.Count; i++) mean[i] += logits[i * columns + column] / (own.Length + shared.Length);
+        }
+        Assert.True(mean.Distinct().Count() > 1, "the members predict a constant");
+        var manifest = new ModelRepository(work.File("models")).Manifest("clip-PUM2", 1);
+        Assert.Equal([.. own, .. shared], manifest.Architecture.Hyperparameters["members"].EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+
+        await using var host = await InferenceServerHost.StartAsync(new GrpcServerOptions { Port = 0 },
+            new ServingOptions { RepositoryPath = work.File("models"), WatchRepository = false }, logging => logging.ClearProviders(), ct);
+        using var server = ServerConnection.Open(new ServerOptions { Servers = [host.Address.ToString()] });
+        var request = new PredictRequest { Model = "clip-PUM2", AllowResize = true };
+        request.Sequences.AddRange(records.Select(r => r.Sequence));
+        var response = await server.Models.PredictAsync(request, cancellationToken: ct);
+        for (var i = 0; i < records.Count; i++)
+            Assert.True(Math.Abs(response.Predictions[i].Raw[0] - mean[i]) <= 1e-4,
+                $"sequence {i}: served clip-PUM2 logit {response.Predictions[i].Raw[0]} vs mean of its members and the shared PUM2 heads {mean[i]}");
+    }
 }

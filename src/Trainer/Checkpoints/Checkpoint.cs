@@ -187,6 +187,41 @@ public sealed class Checkpoint
         }
     }
 
+    /// <summary>
+    /// One task of a multi-head checkpoint as a single-output network: the shared trunk with that task's head only
+    /// (its weights moved to head 0), e.g. one experiment's model out of a multi-task model trained on a whole folder.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint is not a multi-head network or has no such task.</exception>
+    public INetwork CreateHead(IArchitecture architecture, string task)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        if (architecture.Name != Manifest.Architecture.Name || architecture.Key != Networks.ArchitectureKey.MultiHead)
+            throw new CheckpointException($"checkpoint {Folder} holds a '{Manifest.Architecture.Name}' network; only a multihead network has a head per task", Folder);
+        var index = Manifest.Tasks.ToList().FindIndex(t => t.Name == task);
+        if (index < 0)
+            throw new CheckpointException($"checkpoint {Folder} has no task '{task}' (tasks: {string.Join(", ", Manifest.Tasks.Select(t => t.Name))})", Folder);
+        var network = GlobalGenerator.Exclusive(() => architecture.Create(Shape with { Tasks = 1 }, Manifest.Architecture.Hyperparameters));
+        try
+        {
+            var all = TorchSharp.PyBridge.Safetensors.LoadStateDict(WeightsPath);
+            var kept = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (name, t) in all)
+            {
+                if (!name.StartsWith("heads.", StringComparison.Ordinal)) kept[name] = t;
+                else if (name.StartsWith($"heads.{index}.", StringComparison.Ordinal)) kept["heads.0." + name[$"heads.{index}.".Length..]] = t;
+            }
+            try { LoadStrict(network.Module, kept); }
+            finally { foreach (var t in all.Values) t.Dispose(); }
+            network.Module.eval();
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
     // Every name must be present on both sides with the same shape and dtype; anything else is named in the error.
     private void LoadStrict(nn.Module module, Dictionary<string, Tensor> tensors)
     {

@@ -22,13 +22,15 @@ public static class EnsembleAssembly
     {
         var plan = context.Plan;
         var members = MemberCheckpoints(context);
+        var heads = plan.Ensemble!.Heads;
         var first = members[0].Checkpoint.Manifest;
         foreach (var (name, checkpoint) in members.Skip(1))
         {
             var m = checkpoint.Manifest;
             if (m.Encoding != first.Encoding)
                 throw new StagePrerequisiteException($"{plan.Name}: member {name} was trained with another encoding than {members[0].Name}; train both again");
-            if (!m.Tasks.SequenceEqual(first.Tasks))
+            // A shared multi-task member contributes its head for this ensemble's experiment (checked when it is cut out).
+            if (!heads.Contains(name) && !m.Tasks.SequenceEqual(first.Tasks))
                 throw new StagePrerequisiteException(
                     $"{plan.Name}: member {name}'s tasks or fitted label transforms differ from {members[0].Name}'s " +
                     "(members must share the label transform to be averaged); give the entry one label_transform");
@@ -41,10 +43,11 @@ public static class EnsembleAssembly
         var networks = new List<INetwork>();
         try
         {
-            foreach (var (_, checkpoint) in members)
+            foreach (var (name, checkpoint) in members)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                networks.Add(checkpoint.CreateNetwork(context.Architectures.Get(checkpoint.Manifest.Architecture.Name)));
+                var architecture = context.Architectures.Get(checkpoint.Manifest.Architecture.Name);
+                networks.Add(heads.Contains(name) ? checkpoint.CreateHead(architecture, HeadTask(plan)) : checkpoint.CreateNetwork(architecture));
             }
             var provenance = members.Select(m => (IReadOnlyDictionary<string, object>)new Dictionary<string, object>
             {
@@ -72,7 +75,7 @@ public static class EnsembleAssembly
                 });
                 var validation = evaluations.FirstOrDefault(e => e.Split == "validation");
                 var memberFigures = validation is null ? "" : " (members' validation: " + string.Join(", ", members.Select(m =>
-                    $"{m.Name} {MemberFigure(m.Checkpoint.Manifest, "validation")}")) + ")";
+                    $"{m.Name} {MemberFigure(m.Checkpoint.Manifest, "validation", heads.Contains(m.Name) ? HeadTask(plan) : null)}")) + ")";
                 var test = evaluations.FirstOrDefault(e => e.Split == "test");
                 return $"ensemble of {members.Count}{(validation is null ? "" : ", " + TrainerStages.Headline(validation))}{memberFigures}" +
                        $"{(test is null ? "" : ", " + TrainerStages.Headline(test))} → {context.CheckpointFolder}";
@@ -84,11 +87,15 @@ public static class EnsembleAssembly
         }
     }
 
-    /// <summary>The headline figure (AUROC, else Pearson) a member's checkpoint recorded for a split.</summary>
-    internal static string MemberFigure(ModelManifest member, string split)
+    // The experiment whose head an ensemble takes from its shared multi-task members: its fan-out name.
+    internal static string HeadTask(ModelPlan plan) =>
+        plan.Dataset.FanOutName ?? throw new StagePrerequisiteException($"{plan.Name}: a shared multi-task member needs a fan-out data set (one ensemble per experiment)");
+
+    /// <summary>The headline figure (AUROC, else Pearson) a member's checkpoint recorded for a split (for one task of a multi-task member).</summary>
+    internal static string MemberFigure(ModelManifest member, string split, string? task = null)
     {
-        var figure = member.Metrics.FirstOrDefault(m => m.Split == split && m.Task is null && m.Name == "auroc")
-                     ?? member.Metrics.FirstOrDefault(m => m.Split == split && m.Task is null && m.Name == "pearson");
+        var figure = member.Metrics.FirstOrDefault(m => m.Split == split && m.Task == task && m.Name == "auroc")
+                     ?? member.Metrics.FirstOrDefault(m => m.Split == split && m.Task == task && m.Name == "pearson");
         return figure is null ? "n/a" : $"{figure.Name} {TrainerStages.Format(figure.Value)}";
     }
 

@@ -40,10 +40,17 @@ public sealed record ModelPreset
     /// </summary>
     public IReadOnlyList<PresetMember> EnsembleMembers { get; init; } = [];
 
+    /// <summary>
+    /// On a fan-out data set (one model per experiment), members that are one experiment's head of a multi-task model
+    /// trained once on all the fan-out's experiments together (<c>&lt;model&gt;.multitask-&lt;architecture&gt;</c>, a
+    /// head per experiment) and shared by every experiment's ensemble. Ignored on other data sets.
+    /// </summary>
+    public IReadOnlyList<PresetMember> SharedMembers { get; init; } = [];
+
     /// <summary>Whether a model of <paramref name="architecture"/> can take this preset: its own or a member's.</summary>
     public bool Accepts(string architecture) =>
         string.Equals(architecture, Architecture, StringComparison.OrdinalIgnoreCase)
-        || EnsembleMembers.Any(m => string.Equals(architecture, m.Architecture, StringComparison.OrdinalIgnoreCase));
+        || EnsembleMembers.Concat(SharedMembers).Any(m => string.Equals(architecture, m.Architecture, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>A group of <see cref="Seeds"/> ensemble members of <see cref="Architecture"/>, named after it (numbered when several).</summary>

@@ -28,6 +28,7 @@ public static class ModelPresets
         },
         EnsembleSeeds = 3,
         EnsembleMembers = [new PresetMember("multiresbind", 2)],
+        SharedMembers = [new PresetMember("residualbind", 1), new PresetMember("multiresbind", 1)],
     };
 
     /// <summary>The cheaper level of <see cref="ClipBinary"/>: one of its members (a third of the CPU time).</summary>
@@ -37,6 +38,7 @@ public static class ModelPresets
         Description = "one clip-binary member: ResidualBind, up to 8 epochs, weight average 0.998, plateau decay, early stop after 2",
         EnsembleSeeds = null,
         EnsembleMembers = [],
+        SharedMembers = [],
     };
 
     public static IReadOnlyList<ModelPreset> All { get; } = [ClipBinary, ClipBinaryFast];

@@ -27,7 +27,7 @@ public static partial class PipelineLoader
     {
         var block = map.Map("ensemble");
         var presetSeeds = preset?.EnsembleSeeds;
-        if (block is null && presetSeeds is null) return entry;
+        if (block is null && presetSeeds is null && (preset is null || preset.EnsembleMembers.Count == 0)) return entry;
         var e = block ?? map;
         block?.AllowOnly([.. EnsembleKeys]);
         var members = new List<EnsembleMemberConfig>();
@@ -54,12 +54,21 @@ public static partial class PipelineLoader
             AddGroup(group, Overlay(own, m, ownArchitecture, architectures), m.Int("seeds", 1, MaxEnsembleMembers) ?? 1, groups.KeyNode(group));
         }
         if (block is null)
+        {
+            var at = map.Get("preset") ?? map.Node;
             foreach (var group in preset!.EnsembleMembers)
             {
-                var memberNode = new YamlMappingNode { { "architecture", group.Architecture } };
-                var m = new YamlMap(memberNode, map.File, membersPath);
-                AddGroup(architectures.Get(group.Architecture).Name, Overlay(own, m, ownArchitecture, architectures), group.Seeds, map.Get("preset") ?? map.Node);
+                var m = new YamlMap(new YamlMappingNode { { "architecture", group.Architecture } }, map.File, membersPath);
+                AddGroup(architectures.Get(group.Architecture).Name, Overlay(own, m, ownArchitecture, architectures), group.Seeds, at);
             }
+            // One multi-task model over all the fan-out's experiments, shared by their ensembles (a head each).
+            if (datasets[entry.Dataset].FansOut)
+                foreach (var group in preset.SharedMembers)
+                {
+                    var m = new YamlMap(new YamlMappingNode { { "architecture", group.Architecture }, { "heads", "per-task" } }, map.File, membersPath);
+                    AddGroup("multitask-" + architectures.Get(group.Architecture).Name, Overlay(own, m, ownArchitecture, architectures), group.Seeds, at, shared: true);
+                }
+        }
         if (members.Count > MaxEnsembleMembers) throw e.Error($"{members.Count} members; an ensemble takes at most {MaxEnsembleMembers}");
         return entry with
         {
@@ -68,7 +77,7 @@ public static partial class PipelineLoader
             Ensemble = new EnsembleConfig { Members = members },
         };
 
-        void AddGroup(string group, YamlMappingNode node, int count, YamlNode at)
+        void AddGroup(string group, YamlMappingNode node, int count, YamlNode at, bool shared = false)
         {
             for (var k = 0; k < count; k++)
             {
@@ -77,7 +86,7 @@ public static partial class PipelineLoader
                     throw e.Error(at, membersPath, $"two members would both be called '{name}' (members of the entry's architecture are named after it); rename the member");
                 var holder = new YamlMappingNode { { new YamlScalarNode(name), node } };
                 var model = ReadModel(new YamlMap(holder, map.File, membersPath), name, datasets, architectures, member: true);
-                members.Add(new EnsembleMemberConfig(name, model with { Name = entry.Name }, (ulong)k));
+                members.Add(new EnsembleMemberConfig(name, model with { Name = entry.Name }, (ulong)k) { Shared = shared });
             }
         }
     }

@@ -129,10 +129,15 @@ public static partial class PipelinePlanner
             if (names.Count == 0)
                 throw new PipelineConfigException(config.File, 0, 0, $"datasets.{dataset.Name}.each",
                     $"the fan-out pattern '{dataset.EachGlob}' matches nothing for {dataset.Train ?? dataset.SingleFile} under {root}");
+            // Shared members train once on all the experiments together (before the first ensemble that reads them).
+            var shared = (model.Ensemble?.Members ?? []).Where(m => m.Shared)
+                .Select(m => new ModelPlan($"{model.Name}.{m.Name}", m.Model, Resolve(dataset with { Experiments = true }, null, root, config.File), (m.Model.Seed ?? seed) + m.SeedOffset)
+                { MemberOf = model.Name, SplitSeedOverride = seed }).ToList();
+            plans.AddRange(shared);
             foreach (var name in names)
             {
                 var safe = Unsafe().Replace(name, "-").Trim('-');
-                AddModel(plans, new ModelPlan($"{model.Name}-{safe}", model, Resolve(dataset, name, root), seed));
+                AddModel(plans, new ModelPlan($"{model.Name}-{safe}", model, Resolve(dataset, name, root), seed), shared);
             }
         }
         var clash = plans.GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
@@ -148,17 +153,20 @@ public static partial class PipelinePlanner
     }
 
     // An ensemble entry's model comes after its members, <model>.<member>, each a model of its own on the same data.
-    private static void AddModel(List<ModelPlan> plans, ModelPlan plan)
+    // A shared member (planned once by the caller, <entry>.<member>) is read by every experiment's ensemble, which
+    // takes its own experiment's head from it.
+    private static void AddModel(List<ModelPlan> plans, ModelPlan plan, IReadOnlyList<ModelPlan>? shared = null)
     {
         if (plan.Model.Ensemble is not { } ensemble)
         {
             plans.Add(plan);
             return;
         }
-        var members = ensemble.Members.Select(m =>
+        var members = ensemble.Members.Where(m => !m.Shared).Select(m =>
             new ModelPlan($"{plan.Name}.{m.Name}", m.Model, plan.Dataset, (m.Model.Seed ?? plan.Seed) + m.SeedOffset) { MemberOf = plan.Name, SplitSeedOverride = plan.SplitSeed }).ToList();
         plans.AddRange(members);
-        plans.Add(plan with { Ensemble = new EnsemblePlan([.. members.Select(m => m.Name)]) });
+        var heads = (shared ?? []).Select(s => s.Name).ToList();
+        plans.Add(plan with { Ensemble = new EnsemblePlan([.. members.Select(m => m.Name), .. heads]) { Heads = heads.ToHashSet(StringComparer.Ordinal) } });
     }
 
     private static ResolvedDataset Resolve(DatasetConfig d, string? name, string root, string file = "")

@@ -211,7 +211,8 @@ public sealed class EvaluateStage : IStageHandler
             ? " (" + string.Join(", ", test.Tasks.Select(t => $"{t.Task} {TrainerStages.Format(double.IsNaN(t.Auroc) ? t.Pearson : t.Auroc)}")) + ")"
             : "";
         var members = context.Plan.Ensemble is null ? "" : "; members: " + string.Join(", ",
-            EnsembleAssembly.MemberCheckpoints(context).Select(m => $"{m.Name} {EnsembleAssembly.MemberFigure(m.Checkpoint.Manifest, test.Split)}"));
+            EnsembleAssembly.MemberCheckpoints(context).Select(m => $"{m.Name} {EnsembleAssembly.MemberFigure(m.Checkpoint.Manifest, test.Split,
+                context.Plan.Ensemble!.Heads.Contains(m.Name) ? EnsembleAssembly.HeadTask(context.Plan) : null)}"));
         return Task.FromResult($"{TrainerStages.Headline(test)}{perTask} on {test.Count} records{members}");
     }
 

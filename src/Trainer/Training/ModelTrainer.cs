@@ -213,7 +213,7 @@ public static class ModelTrainer
                 if (decision.Improved)
                 {
                     DisposeAll(best);
-                    // state_dict() aliases the parameters
+                    // Copies: state_dict() aliases the parameters, and both they and the average change with every step.
                     best = Snapshot(average is null ? module.state_dict() : new Dictionary<string, Tensor>(average.State), disposeSource: false);
                 }
                 var record = new EpochRecord(epoch, trainLoss, monitored, optimizer.ParamGroups.First().LearningRate, decision.Improved, decision.Decayed,

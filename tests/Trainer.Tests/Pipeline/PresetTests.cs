@@ -106,6 +106,40 @@ public sealed class PresetTests
     }
 
     [Fact]
+    public void On_a_fan_out_data_set_the_experiments_share_multi_task_members_trained_once_on_all_of_them()
+    {
+        var yaml = Minimal.Replace("""
+                train: clip/train.fa
+                test: clip/test.fa
+            """, """
+                each: [PUM2, QKI]
+                train: "clip/{rbp}/train.fa"
+                test: "clip/{rbp}/test.fa"
+            """);
+        var plans = PipelinePlanner.Plan(PipelineLoader.Parse(yaml, "/p/pipeline.yaml", PipelineYamlTests.Catalog));
+
+        // The shared members come first, once, each a multi-task model over both experiments with a head each.
+        Assert.Equal(["m.multitask-residualbind", "m.multitask-multiresbind"], plans.Take(2).Select(p => p.Name));
+        foreach (var shared in plans.Take(2))
+        {
+            Assert.Equal(["PUM2", "QKI"], shared.Dataset.TaskNames);
+            Assert.NotNull(shared.Dataset.Experiments);
+            Assert.Equal("multihead", shared.Model.Architecture);
+            Assert.Equal("m", shared.MemberOf);
+            Assert.Equal(1UL, shared.SplitSeed); // the split of each experiment's own ensemble
+        }
+        Assert.Equal(["residualbind", "multiresbind"],
+            plans.Take(2).Select(p => RbpPipeline.Trainer.Networks.Models.MultiHead.Trunk(p.Model.Hyperparameters[RbpPipeline.Trainer.Networks.Models.MultiHead.TrunkKey]).Architecture.Name));
+
+        // Each experiment's ensemble: its own five members, then the two shared ones, whose head it takes.
+        var pum2 = plans.Single(p => p.Name == "m-PUM2");
+        Assert.Equal(["m-PUM2.residualbind-1", "m-PUM2.residualbind-2", "m-PUM2.residualbind-3", "m-PUM2.multiresbind-1", "m-PUM2.multiresbind-2",
+            "m.multitask-residualbind", "m.multitask-multiresbind"], pum2.Ensemble!.Members);
+        Assert.Equal(["m.multitask-multiresbind", "m.multitask-residualbind"], pum2.Ensemble.Heads.Order());
+        Assert.Equal(2 + 2 * 6, plans.Count);
+    }
+
+    [Fact]
     public void Keys_the_entry_writes_override_the_preset_one_by_one()
     {
         var model = Load(Minimal.Replace("    dataset: clip", """
