@@ -112,12 +112,26 @@ YAML
     for k in "${!names[@]}"; do echo "  ${names[$k]}: { preset: $PRESET, dataset: clip${seeds[$k]:+, seed: ${seeds[$k]}} }"; done
   } > "$out/pipeline.yaml"
   echo "bench/trainer: PRESET=$PRESET, models ${names[*]}, on ${#experiments[@]} experiment(s), $jobs at a time, $threads thread(s) each; run folders in $out" >&2
-  # Each model in its own `rbp train`, so that its CPU time is its own; stages already done are skipped on a rerun.
-  # Seed by seed, so that a run cut short has every experiment's first seeds.
-  for name in "${names[@]}"; do for experiment in "${experiments[@]}"; do echo "$name-$experiment"; done; done |
+  train_each() {  # trains the models named on standard input, JOBS at a time, each timed in its own `rbp train`
     xargs -P "$jobs" -I{} sh -c \
-    '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
-    sh "$out" {} "$root" "$threads"
+      '/usr/bin/time -f "%U %S" -o "$1/$2.cpu" ./rbp train "$1/pipeline.yaml" --only "$2" --data "$3" --out "$1" --threads "$4" > "$1/$2.log" 2>&1 || { echo "rbp train $2 failed: see $1/$2.log" >&2; exit 255; }' \
+      sh "$out" {} "$root" "$threads"
+  }
+  # The preset's shared members (`<entry>.multitask-…`: one multi-task model over all the experiments, whose heads the
+  # experiments' ensembles take) train first, once; their CPU is shared evenly by the experiments below.
+  mapfile -t shared < <(./rbp train "$out/pipeline.yaml" --data "$root" --out "$out" --status |
+    awk -v names=" ${names[*]} " 'NR > 1 { split($1, p, "."); if (p[2] != "" && index(names, " " p[1] " ")) print $1 }')
+  [[ ${#shared[@]} -gt 0 ]] && printf '%s\n' "${shared[@]}" | train_each
+  # Each experiment's models in their own `rbp train`, so that their CPU time is their own; stages already done are
+  # skipped on a rerun. Seed by seed, so that a run cut short has every experiment's first seeds.
+  for name in "${names[@]}"; do for experiment in "${experiments[@]}"; do echo "$name-$experiment"; done; done | train_each
+  for name in "${names[@]}"; do
+    share=$(for m in "${shared[@]}"; do [[ $m == "$name".* ]] && cat "$out/$m.cpu"; done | awk -v n="${#experiments[@]}" '{ u += $1; s += $2 } END { printf "%.2f %.2f", u / n, s / n }')
+    for experiment in "${experiments[@]}"; do
+      read -r u s < "$out/$name-$experiment.cpu"; read -r su ss <<< "$share"
+      awk -v u="$u" -v s="$s" -v su="$su" -v ss="$ss" 'BEGIN { printf "%.2f %.2f\n", u + su, s + ss }' > "$out/$name-$experiment.cpu"
+    done
+  done
   ./rbp serve --repo "$out/repository" --port "$port" --no-web --threads "$threads" > "$out/serve.log" 2>&1 &
   server=$!
   trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
