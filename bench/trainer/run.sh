@@ -41,10 +41,10 @@ labels = [int(l.split("class:")[1]) for l in gzip.open(sys.argv[2], "rt") if l.s
 print(f"sklearn check ({sys.argv[1].split('/')[-1]}): roc_auc_score = {roc_auc_score(labels, [float(r[column]) for r in rows[1:]]):.6f}")
 PY
   }
+  dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
+  if [[ -n "${EXPERIMENTS:-}" ]]; then IFS=, read -r -a experiments <<< "$EXPERIMENTS"
+  else mapfile -t experiments < <(cd "$root/clip-ideeps" && ls -d -- */ | tr -d /); fi
   if [[ -n "${MULTITASK:-}" ]]; then
-    dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
-    if [[ -n "${EXPERIMENTS:-}" ]]; then IFS=, read -r -a experiments <<< "$EXPERIMENTS"
-    else mapfile -t experiments < <(cd "$root/clip-ideeps" && ls -d -- */ | tr -d /); fi
     list=$(printf '"%s", ' "${experiments[@]}")
     cat > "$out/pipeline.yaml" <<YAML
 # Written by bench/trainer/run.sh (MULTITASK=1 PRESET=$PRESET); data paths are relative to --data ($root).
@@ -91,9 +91,6 @@ YAML
   # one entry "clip-s<seed>" per seed, so that each model is served on its own.
   if [[ -n "${SEEDS:-}" ]]; then IFS=, read -r -a seeds <<< "$SEEDS"; names=(); for seed in "${seeds[@]}"; do names+=("clip-s$seed"); done
   else seeds=(""); names=(clip); fi
-  dotnet build bench/trainer/RbpPipeline.Bench.Trainer.csproj -c Release -v q -nologo >/dev/null
-  if [[ -n "${EXPERIMENTS:-}" ]]; then IFS=, read -r -a experiments <<< "$EXPERIMENTS"
-  else mapfile -t experiments < <(cd "$root/clip-ideeps" && ls -d -- */ | tr -d /); fi
   # Each entry names only the data set and the preset (and with SEEDS its seed).
   {
     cat <<YAML

@@ -45,14 +45,7 @@ public sealed class EnsembleServeTests(ITestOutputHelper output)
 
     private static readonly string[] Members = ["ens.residualbind-1", "ens.residualbind-2", "ens.ideeps"];
 
-    private async Task<IReadOnlyList<StageOutcome>> Run(string yaml, string runs, CancellationToken ct)
-    {
-        var log = new StringWriter();
-        var runner = new PipelineRunner(ArchitectureCatalog.Default, PipelineRunner.WithTrainerStages(ExporterStages.All), log);
-        var outcomes = await runner.RunAsync(PipelineLoader.Load(yaml, ArchitectureCatalog.Default), new PipelineRunOptions { OutputRoot = runs, Threads = 1 }, ct);
-        output.WriteLine(log.ToString());
-        return outcomes;
-    }
+    private Task<IReadOnlyList<StageOutcome>> Run(string yaml, string runs, CancellationToken ct) => EnsembleTestKit.RunPipelineAsync(yaml, runs, output, ct);
 
     [Fact]
     public async Task Members_train_separately_and_the_served_ensemble_predicts_their_mean()
@@ -91,17 +84,7 @@ public sealed class EnsembleServeTests(ITestOutputHelper output)
 
         // The in-process oracle: each member's own libtorch network, averaged.
         var records = FastaReader.Read(work.File(Path.Combine("data", "clip-like", "test.fa.gz"))).Take(30).ToList();
-        var spec = members[0].Manifest.Encoding;
-        var data = new SequenceEncoder(spec).EncodeBatch(records.Select(r => r.Sequence).ToList());
-        var mean = new double[records.Count];
-        foreach (var member in members)
-        {
-            using var network = member.CreateNetwork(Architectures.Get(member.Manifest.Architecture.Name));
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var logits = network.Forward([tensor(data, [records.Count, 4, spec.Length])]).contiguous().data<float>().ToArray();
-            for (var i = 0; i < logits.Length; i++) mean[i] += logits[i] / members.Count;
-        }
+        var mean = EnsembleTestKit.MeanMemberLogits([.. members.Select(m => (m, 0, 1))], [.. records.Select(r => r.Sequence)], members[0].Manifest.Encoding);
         Assert.True(mean.Distinct().Count() > 1, "the members predict a constant");
 
         await using var host = await InferenceServerHost.StartAsync(new GrpcServerOptions { Port = 0 },

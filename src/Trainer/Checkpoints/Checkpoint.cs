@@ -165,26 +165,7 @@ public sealed class Checkpoint
         ArgumentNullException.ThrowIfNull(architecture);
         if (architecture.Name != Manifest.Architecture.Name)
             throw new CheckpointException($"checkpoint {Folder} holds a '{Manifest.Architecture.Name}' network, not '{architecture.Name}'", Folder);
-        // Building draws initial weights (overwritten below) from the global generator: not while a seeded run draws.
-        var network = GlobalGenerator.Exclusive(() => architecture.Create(Shape, Manifest.Architecture.Hyperparameters));
-        try
-        {
-            Dictionary<string, Tensor> tensors;
-            try { tensors = TorchSharp.PyBridge.Safetensors.LoadStateDict(WeightsPath); }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw new CheckpointException($"checkpoint {Folder}: {WeightsFile} is not a readable safetensors file ({e.Message})", WeightsPath, e);
-            }
-            try { LoadStrict(network.Module, tensors); }
-            finally { foreach (var t in tensors.Values) t.Dispose(); }
-            network.Module.eval();
-            return network;
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
+        return Build(architecture, Shape, tensors => tensors);
     }
 
     /// <summary>
@@ -200,18 +181,33 @@ public sealed class Checkpoint
         var index = Manifest.Tasks.ToList().FindIndex(t => t.Name == task);
         if (index < 0)
             throw new CheckpointException($"checkpoint {Folder} has no task '{task}' (tasks: {string.Join(", ", Manifest.Tasks.Select(t => t.Name))})", Folder);
-        var network = GlobalGenerator.Exclusive(() => architecture.Create(Shape with { Tasks = 1 }, Manifest.Architecture.Hyperparameters));
+        var head = $"heads.{index}.";
+        return Build(architecture, Shape with { Tasks = 1 }, tensors =>
+        {
+            var kept = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (name, t) in tensors)
+                if (!name.StartsWith("heads.", StringComparison.Ordinal)) kept[name] = t;
+                else if (name.StartsWith(head, StringComparison.Ordinal)) kept["heads.0." + name[head.Length..]] = t;
+            return kept;
+        });
+    }
+
+    // Builds the network for a shape and loads the weights file, as selected and renamed by select (its tensors are
+    // views of the file's, all freed here).
+    private INetwork Build(IArchitecture architecture, NetworkShape shape, Func<Dictionary<string, Tensor>, Dictionary<string, Tensor>> select)
+    {
+        // Building draws initial weights (overwritten below) from the global generator: not while a seeded run draws.
+        var network = GlobalGenerator.Exclusive(() => architecture.Create(shape, Manifest.Architecture.Hyperparameters));
         try
         {
-            var all = TorchSharp.PyBridge.Safetensors.LoadStateDict(WeightsPath);
-            var kept = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var (name, t) in all)
+            Dictionary<string, Tensor> tensors;
+            try { tensors = TorchSharp.PyBridge.Safetensors.LoadStateDict(WeightsPath); }
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                if (!name.StartsWith("heads.", StringComparison.Ordinal)) kept[name] = t;
-                else if (name.StartsWith($"heads.{index}.", StringComparison.Ordinal)) kept["heads.0." + name[$"heads.{index}.".Length..]] = t;
+                throw new CheckpointException($"checkpoint {Folder}: {WeightsFile} is not a readable safetensors file ({e.Message})", WeightsPath, e);
             }
-            try { LoadStrict(network.Module, kept); }
-            finally { foreach (var t in all.Values) t.Dispose(); }
+            try { LoadStrict(network.Module, select(tensors)); }
+            finally { foreach (var t in tensors.Values) t.Dispose(); }
             network.Module.eval();
             return network;
         }
