@@ -137,6 +137,12 @@ public sealed class PresetTests
             "m.multitask-residualbind", "m.multitask-multiresbind"], pum2.Ensemble!.Members);
         Assert.Equal(["m.multitask-multiresbind", "m.multitask-residualbind"], pum2.Ensemble.Heads.Order());
         Assert.Equal(2 + 2 * 6, plans.Count);
+
+        // The lite level: the same own members, nothing shared.
+        var lite = PipelinePlanner.Plan(PipelineLoader.Parse(yaml.Replace("clip-binary", "clip-binary-lite"), "/p/pipeline.yaml", PipelineYamlTests.Catalog));
+        Assert.Equal(2 * 6, lite.Count);
+        Assert.Equal(pum2.Ensemble.Members.Take(5), lite.Single(p => p.Name == "m-PUM2").Ensemble!.Members);
+        Assert.Empty(lite.Single(p => p.Name == "m-PUM2").Ensemble!.Heads);
     }
 
     [Fact]
@@ -225,7 +231,7 @@ public sealed class PresetTests
     {
         var e = Fails(Minimal.Replace("    preset: clip-binary\n", ""));
         Assert.Equal("models.m.architecture", e.Key);
-        Assert.Contains("or a 'preset' (clip-binary, clip-binary-fast)", e.Message);
+        Assert.Contains("or a 'preset' (clip-binary, clip-binary-lite, clip-binary-fast)", e.Message);
 
         e = Fails(Minimal.Replace("    preset: clip-binary\n", "    architecture: residualbind\n"));
         Assert.Equal("models.m.encoding", e.Key);
