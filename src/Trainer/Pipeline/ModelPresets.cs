@@ -33,7 +33,7 @@ public static class ModelPresets
 
     /// <summary>
     /// The middle level of <see cref="ClipBinary"/>: the experiment's own five members only, without the shared multi-task
-    /// members (about 12.5 instead of about 20 CPU minutes per experiment; served mean 0.846 instead of 0.849).
+    /// members (about 13.5 instead of about 21 CPU minutes per experiment on the 2-core VM; served mean 0.846 instead of 0.849).
     /// </summary>
     public static ModelPreset ClipBinaryLite { get; } = ClipBinary with
     {
