@@ -318,6 +318,15 @@ public sealed class ExplorerPageTests
         await browser.Page.FillAsync("#f-count", "200000");
         await browser.Page.FillAsync("#f-k", "6"); // 4,096 k-mers × 200,000 backgrounds: far longer than the test
         await browser.Page.ClickAsync("button[type=submit]");
+        // Cancel once the server has the request: a click within the first milliseconds can abort the fetch while the
+        // server still reads its body, and then the method never starts (nothing to cancel, and nothing to observe).
+        var started = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!server.Logs.Entries.Any(e => e.Message.Contains("Reading message", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < started, "the request did not reach the server");
+            await Task.Delay(20, Ct);
+        }
+        await Task.Delay(1000, Ct);
         await browser.Page.ClickAsync("[data-action=cancel]");
         await browser.Page.Locator("[data-error-for=form]:not(:empty)").WaitForAsync();
         Assert.Equal("CANCELLED: cancelled", await browser.Page.Locator("[data-error-for=form]").InnerTextAsync());
