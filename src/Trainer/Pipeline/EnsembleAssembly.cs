@@ -22,7 +22,6 @@ public static class EnsembleAssembly
     {
         var plan = context.Plan;
         var members = MemberCheckpoints(context);
-        var heads = plan.Ensemble!.Heads;
         var first = members[0].Checkpoint.Manifest;
         foreach (var (name, checkpoint) in members.Skip(1))
         {
@@ -30,7 +29,7 @@ public static class EnsembleAssembly
             if (m.Encoding != first.Encoding)
                 throw new StagePrerequisiteException($"{plan.Name}: member {name} was trained with another encoding than {members[0].Name}; train both again");
             // A shared multi-task member contributes its head for this ensemble's experiment (checked when it is cut out).
-            if (!heads.Contains(name) && !m.Tasks.SequenceEqual(first.Tasks))
+            if (HeadTask(plan, name) is null && !m.Tasks.SequenceEqual(first.Tasks))
                 throw new StagePrerequisiteException(
                     $"{plan.Name}: member {name}'s tasks or fitted label transforms differ from {members[0].Name}'s " +
                     "(members must share the label transform to be averaged); give the entry one label_transform");
@@ -47,7 +46,7 @@ public static class EnsembleAssembly
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var architecture = context.Architectures.Get(checkpoint.Manifest.Architecture.Name);
-                networks.Add(heads.Contains(name) ? checkpoint.CreateHead(architecture, HeadTask(plan)) : checkpoint.CreateNetwork(architecture));
+                networks.Add(HeadTask(plan, name) is { } task ? checkpoint.CreateHead(architecture, task) : checkpoint.CreateNetwork(architecture));
             }
             var provenance = members.Select(m => (IReadOnlyDictionary<string, object>)new Dictionary<string, object>
             {
@@ -75,7 +74,7 @@ public static class EnsembleAssembly
                 });
                 var validation = evaluations.FirstOrDefault(e => e.Split == "validation");
                 var memberFigures = validation is null ? "" : " (members' validation: " + string.Join(", ", members.Select(m =>
-                    $"{m.Name} {MemberFigure(m.Checkpoint.Manifest, "validation", heads.Contains(m.Name) ? HeadTask(plan) : null)}")) + ")";
+                    $"{m.Name} {MemberFigure(m.Checkpoint.Manifest, "validation", HeadTask(plan, m.Name))}")) + ")";
                 var test = evaluations.FirstOrDefault(e => e.Split == "test");
                 return $"ensemble of {members.Count}{(validation is null ? "" : ", " + TrainerStages.Headline(validation))}{memberFigures}" +
                        $"{(test is null ? "" : ", " + TrainerStages.Headline(test))} → {context.CheckpointFolder}";
@@ -87,9 +86,13 @@ public static class EnsembleAssembly
         }
     }
 
-    // The experiment whose head an ensemble takes from its shared multi-task members: its fan-out name.
-    internal static string HeadTask(ModelPlan plan) =>
-        plan.Dataset.FanOutName ?? throw new StagePrerequisiteException($"{plan.Name}: a shared multi-task member needs a fan-out data set (one ensemble per experiment)");
+    /// <summary>
+    /// For a shared multi-task member of the ensemble, the experiment whose head it contributes (the ensemble's fan-out
+    /// name); null for the ensemble's own members.
+    /// </summary>
+    internal static string? HeadTask(ModelPlan plan, string member) =>
+        plan.Ensemble?.Heads.Contains(member) != true ? null
+        : plan.Dataset.FanOutName ?? throw new StagePrerequisiteException($"{plan.Name}: a shared multi-task member needs a fan-out data set (one ensemble per experiment)");
 
     /// <summary>The headline figure (AUROC, else Pearson) a member's checkpoint recorded for a split (for one task of a multi-task member).</summary>
     internal static string MemberFigure(ModelManifest member, string split, string? task = null)

@@ -212,7 +212,7 @@ public sealed class EvaluateStage : IStageHandler
             : "";
         var members = context.Plan.Ensemble is null ? "" : "; members: " + string.Join(", ",
             EnsembleAssembly.MemberCheckpoints(context).Select(m => $"{m.Name} {EnsembleAssembly.MemberFigure(m.Checkpoint.Manifest, test.Split,
-                context.Plan.Ensemble!.Heads.Contains(m.Name) ? EnsembleAssembly.HeadTask(context.Plan) : null)}"));
+                EnsembleAssembly.HeadTask(context.Plan, m.Name))}"));
         return Task.FromResult($"{TrainerStages.Headline(test)}{perTask} on {test.Count} records{members}");
     }
 
